@@ -1,0 +1,403 @@
+"""The `kmspolicy` command. Thin: read arguments, call the library, render, choose the exit code.
+
+Exit codes everywhere: 0 clean, 1 findings (lint) or expectation failures (test) or new access
+(diff), 2 usage or input errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from kmspolicy import __version__
+from kmspolicy.model import Finding, InputKind, Severity
+
+if TYPE_CHECKING:
+    from kmspolicy.parse.source import SourceSet
+
+app = typer.Typer(
+    name="kmspolicy",
+    help=(
+        "Lint, explain and review AWS KMS key policies, IAM policies and grants.\n\n"
+        "Examples:\n\n"
+        "  kmspolicy lint samples/                         lint every file below a folder\n\n"
+        "  kmspolicy lint key-policy.json --format sarif   SARIF for GitHub code scanning\n\n"
+        "  kmspolicy explain scenario.yaml                 why is this request allowed or denied?\n\n"
+        "  kmspolicy explain --query 'can ROLE_ARN kms:Decrypt KEY_ARN' --key-policy kp.json\n\n"
+        "  kmspolicy test tests/access/                    assert expected access in CI\n\n"
+        "  kmspolicy rules kp-public-principal             documentation of one rule"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"kmspolicy: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kmspolicy {__version__}")
+        raise typer.Exit(0)
+
+
+def _use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Lint, explain and review AWS KMS key policies, IAM policies and grants."""
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders to lint; `-` reads standard input.")],
+    format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
+    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
+    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
+    trusted_account: Annotated[
+        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
+    ] = None,
+    trusted_org: Annotated[
+        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
+    ] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, name or prefix).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, name or prefix).")] = None,
+    fail_on: Annotated[
+        Severity | None, typer.Option(help="Lowest severity that makes the run fail (default: low).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Configuration file (default: searched upward).")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(help="Write all findings to this baseline.")] = None,
+    max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 10_000_000,
+    color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the text output.")] = None,
+) -> None:
+    """Check policies, grants and key configurations against the rule catalogue."""
+    from kmspolicy import baseline as baselines
+    from kmspolicy import config as configs
+    from kmspolicy.lint import lint as run_rules
+    from kmspolicy.parse import parse_paths
+    from kmspolicy.parse.context import INPUT_ERROR_RULES
+    from kmspolicy.report.findings import render
+    from kmspolicy.rules import all_rules
+
+    try:
+        found = config if config is not None else configs.find_config(Path.cwd())
+        settings = configs.merge_cli(
+            configs.load_config(found),
+            trusted_accounts=trusted_account or [],
+            trusted_orgs=trusted_org or [],
+            select=select or [],
+            ignore=ignore or [],
+            fail_on=fail_on,
+        )
+    except (configs.ConfigError, OSError) as error:
+        _fail(str(error))
+    parsed = parse_paths(paths, kind=kind, account=account, max_bytes=max_bytes, progress=_progress())
+    findings = parsed.findings + run_rules(parsed.documents, config=settings, account=account)
+    findings = configs.apply(settings, findings)
+    if write_baseline is not None:
+        baselines.write_baseline(write_baseline, findings, parsed.sources)
+    if baseline is not None:
+        try:
+            known = baselines.read_baseline(baseline)
+        except (ValueError, OSError) as error:
+            _fail(str(error))
+        findings = baselines.filter_new(findings, known, parsed.sources)
+    rules = {rule.id: rule for rule in all_rules()}
+    output = render(
+        findings,
+        parsed.sources,
+        format.value,
+        rules=rules,
+        color=format is LintFormat.text and _use_color(color),
+        tool_version=__version__,
+    )
+    if output:
+        typer.echo(output)
+    input_errors = any(f.rule in INPUT_ERROR_RULES for f in findings)
+    raise typer.Exit(configs.exit_code(findings, settings.fail_on, input_errors=input_errors))
+
+
+def _progress() -> bool:
+    """A progress bar only for people watching a terminal, never in CI logs or pipes."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@app.command()
+def rules(
+    name: Annotated[str | None, typer.Argument(help="A rule id or name; without it, list all rules.")] = None,
+    format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
+) -> None:
+    """List the rules, or print the documentation of one."""
+    from kmspolicy.rules import all_rules, get_rule
+
+    if name is None:
+        listed = sorted(all_rules(), key=lambda r: r.id)
+        if format is OutFormat.json:
+            typer.echo(
+                json.dumps(
+                    [
+                        {"id": r.id, "name": r.name, "severity": r.severity.value, "summary": r.summary}
+                        for r in listed
+                    ],
+                    indent=2,
+                )
+            )
+            return
+        for r in listed:
+            typer.echo(f"{r.id}  {r.name:<40} {r.severity.value:<8} {r.summary}")
+        return
+    rule = get_rule(name)
+    if rule is None:
+        _fail(f"no rule `{name}`; `kmspolicy rules` lists them")
+    if format is OutFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "id": rule.id,
+                    "name": rule.name,
+                    "severity": rule.severity.value,
+                    "summary": rule.summary,
+                    "help": rule.help,
+                    "doc": rule.doc,
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"{rule.id} {rule.name} ({rule.severity.value})\n")
+    typer.echo(rule.doc)
+
+
+def _explain_one(scenario: object, decision: object, sources: object, fmt: OutFormat, color: bool) -> str:
+    from kmspolicy.report.explain import render_json, render_text
+
+    if fmt is OutFormat.json:
+        file = getattr(scenario, "file", None)
+        return json.dumps(render_json(scenario, decision, sources, file), sort_keys=False)  # type: ignore[arg-type]
+    return render_text(scenario, decision, sources, color=color)  # type: ignore[arg-type]
+
+
+@app.command()
+def explain(
+    scenarios: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files (JSON or YAML) stating one situation each.")
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(help="One-line question: `can PRINCIPAL ACTION RESOURCE [with KEY=VALUE and ...]`."),
+    ] = None,
+    key_policy: Annotated[Path | None, typer.Option(help="Key policy (raw or get-key-policy output).")] = None,
+    key: Annotated[Path | None, typer.Option(help="describe-key output for the key's metadata.")] = None,
+    identity_policy: Annotated[
+        list[Path] | None, typer.Option(help="An identity policy of the caller (repeatable).")
+    ] = None,
+    boundary: Annotated[Path | None, typer.Option(help="The caller's permissions boundary.")] = None,
+    session_policy: Annotated[list[Path] | None, typer.Option(help="A session policy (repeatable).")] = None,
+    scp: Annotated[list[Path] | None, typer.Option(help="An SCP; all given form one level (repeatable).")] = None,
+    rcp: Annotated[list[Path] | None, typer.Option(help="An RCP; all given form one level (repeatable).")] = None,
+    grants: Annotated[Path | None, typer.Option(help="list-grants output for the key.")] = None,
+    principal: Annotated[str | None, typer.Option(help="Caller ARN (user, role session, root, service).")] = None,
+    action: Annotated[str | None, typer.Option(help="Action, e.g. kms:Decrypt.")] = None,
+    resource: Annotated[str | None, typer.Option(help="Key ARN, alias ARN or `*`.")] = None,
+    context: Annotated[
+        list[str] | None, typer.Option(help="Request context KEY=VALUE (repeatable; repeat a key for a list).")
+    ] = None,
+    grant_token: Annotated[list[str] | None, typer.Option(help="A grant token sent with the request.")] = None,
+    format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
+    color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
+) -> None:
+    """Decide a request exactly as AWS KMS would, and say which statement, grant or gap decided it."""
+    from kmspolicy.evaluate import evaluate
+    from kmspolicy.parse.situation import InputError, situation_from_files
+    from kmspolicy.query import QueryError, parse_query
+    from kmspolicy.scenario import load_scenarios
+
+    use_color = format is OutFormat.text and _use_color(color)
+    if scenarios:
+        from kmspolicy.parse.source import SourceSet
+
+        sources = SourceSet()
+        outputs: list[str] = []
+        bad = False
+        for path in scenarios:
+            loaded, problems = load_scenarios(path, sources)
+            if problems:
+                bad = True
+                _print_problems(problems, sources)
+                continue
+            for scenario in loaded:
+                decision = evaluate(scenario.situation, scenario.request)
+                outputs.append(_explain_one(scenario, decision, sources, format, use_color))
+        typer.echo(("\n" if format is OutFormat.json else "\n\n").join(outputs))
+        raise typer.Exit(2 if bad else 0)
+    try:
+        request_fields = {"principal": principal, "action": action, "resource": resource}
+        if query is not None:
+            request = parse_query(query)
+        else:
+            missing = [f"--{name}" for name, value in request_fields.items() if value is None]
+            if missing:
+                _fail(f"give scenario files, --query, or all of {', '.join(missing)}")
+            request = None
+        situation, request, sources = situation_from_files(
+            request=request,
+            principal=principal,
+            action=action,
+            resource=resource,
+            context=context or [],
+            grant_tokens=grant_token or [],
+            key_policy=key_policy,
+            key=key,
+            identity_policies=identity_policy or [],
+            boundary=boundary,
+            session_policies=session_policy or [],
+            scps=scp or [],
+            rcps=rcp or [],
+            grants=grants,
+        )
+    except (QueryError, InputError) as error:
+        _fail(str(error))
+    decision = evaluate(situation, request)
+    typer.echo(_explain_one(None, decision, sources, format, use_color))
+
+
+@app.command("test")
+def test_command(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of them.")],
+    format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
+    color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
+) -> None:
+    """Run every scenario that states `expect` and fail on any mismatch: access assertions for CI."""
+    from kmspolicy.evaluate import evaluate
+    from kmspolicy.parse.source import SourceSet
+    from kmspolicy.report.explain import render_text
+    from kmspolicy.scenario import check, load_scenarios
+
+    sources = SourceSet()
+    files = _scenario_files(paths)
+    passed = failed = 0
+    bad = False
+    results: list[dict[str, object]] = []
+    for path in files:
+        loaded, problems = load_scenarios(path, sources)
+        bad = _print_problems(problems, sources) or bad
+        for scenario in loaded:
+            if scenario.expect is None:
+                continue
+            decision = evaluate(scenario.situation, scenario.request)
+            mismatches = check(scenario, decision)
+            results.append(
+                {"file": scenario.file, "name": scenario.name, "ok": not mismatches, "problems": mismatches}
+            )
+            if mismatches:
+                failed += 1
+                if format is OutFormat.text:
+                    typer.echo(f"FAIL {scenario.file}: {scenario.name}")
+                    for line in mismatches:
+                        typer.echo(f"  {line}")
+                    typer.echo(render_text(scenario, decision, sources, color=_use_color(color)))
+            else:
+                passed += 1
+    if format is OutFormat.json:
+        typer.echo(json.dumps({"results": results, "passed": passed, "failed": failed}, indent=2))
+    else:
+        typer.echo(f"{passed} passed, {failed} failed")
+    raise typer.Exit(2 if bad else (1 if failed else 0))
+
+
+def _print_problems(problems: list[Finding], sources: SourceSet) -> bool:
+    """Print input problems as `file:line:col: message` on stderr; True when there were any."""
+    for problem in problems:
+        where = sources.locate(problem.span)
+        pos = f"{where.line}:{where.column}" if where else "1:1"
+        typer.echo(f"{problem.span.file}:{pos}: {problem.message}", err=True)
+    return bool(problems)
+
+
+def _scenario_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in {".json", ".yaml", ".yml"} and p.is_file())
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            _fail(f"{path}: no such file or folder")
+    return files
+
+
+@app.command()
+def simulate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to replay in the KMS simulator.")],
+    format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
+) -> None:
+    """Build each scenario's world in the simulator, make the call for real, print the outcome."""
+    from kmspolicy.parse.source import SourceSet
+    from kmspolicy.scenario import load_scenarios
+    from kmspolicy.simulator.scenario_replay import replay
+
+    sources = SourceSet()
+    bad = False
+    for path in _scenario_files(scenarios):
+        loaded, problems = load_scenarios(path, sources)
+        bad = _print_problems(problems, sources) or bad
+        for scenario in loaded:
+            outcome = replay(scenario)
+            if format is OutFormat.json:
+                typer.echo(json.dumps({"file": scenario.file, "name": scenario.name, **outcome}))
+            else:
+                error = outcome.get("error") or "none"
+                typer.echo(f"{scenario.file}: {scenario.name}: {outcome['decision']} (error: {error})")
+    raise typer.Exit(2 if bad else 0)
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("kmspolicy: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # a bug: say so plainly, with what to report
+        typer.echo(f"kmspolicy: internal error: {type(error).__name__}: {error}", err=True)
+        typer.echo("kmspolicy: please report this with the input that caused it", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,472 @@
+"""The one normalised model that every stage of kmspolicy reads.
+
+Everything here is a frozen pydantic model. The parser builds them through `trusted()`, which skips
+pydantic's validation: the parser has already checked the structure and reported what was wrong with
+a position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
+Models built by users (the Python API, tests) go through the normal validating constructor.
+
+Positions are carried as a `Span` of (file, JSON pointer) only. Turning a pointer into line and
+column needs the source text and a position-aware scan; `kmspolicy.parse.source.SourceSet.locate`
+does that lazily, only for the spans that end up in a report.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_new = object.__new__
+_set = object.__setattr__
+
+M = TypeVar("M", bound="Frozen")
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def trusted(cls: type[M], **fields: Any) -> M:
+        """Build without validation; for the parser, which has validated the input already."""
+        defaults = cls.__dict__.get("_trusted_defaults")
+        if defaults is None:
+            defaults = {
+                name: (info.default_factory() if info.default_factory is not None else info.default)  # type: ignore[call-arg]
+                for name, info in cls.model_fields.items()
+                if not info.is_required()
+            }
+            setattr(cls, "_trusted_defaults", defaults)
+        data = {**defaults, **fields}
+        obj = _new(cls)
+        _set(obj, "__dict__", data)
+        _set(obj, "__pydantic_fields_set__", set(fields))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
+
+# --------------------------------------------------------------------------- positions
+
+
+class Span(Frozen):
+    """Where a model node came from: a file and an RFC 6901 JSON pointer into it.
+
+    For a policy embedded as a JSON string (get-key-policy output, Terraform plans), the pointer
+    continues into the embedded document: `/Policy/Statement/0/Effect`.
+    """
+
+    file: str
+    pointer: str = ""
+
+
+class Location(Frozen):
+    """A resolved position; lines and columns are 1-based, the end is exclusive."""
+
+    file: str
+    pointer: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+# --------------------------------------------------------------------------- values
+
+
+class Unknown(Frozen):
+    """A value that cannot be known before deployment.
+
+    CloudFormation intrinsics that do not resolve and Terraform's unknown-after-apply values become
+    this, never literal text. Matchers treat it as matching nothing and say so in their trace.
+    """
+
+    expr: str
+
+
+Scalar = str | Unknown
+
+
+# --------------------------------------------------------------------------- ARNs
+
+
+class Arn(Frozen):
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    @property
+    def resource_type(self) -> str:
+        """`key`, `alias`, `role`, ... : the resource part up to the first `/` (or `:`)."""
+        for sep in ("/", ":"):
+            if sep in self.resource:
+                return self.resource.split(sep, 1)[0]
+        return self.resource
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class PolicyKind(str, Enum):
+    KEY = "key"  # a KMS key policy (resource policy)
+    IDENTITY = "identity"  # IAM user/role/group policy, inline or managed
+    TRUST = "trust"  # a role's trust (assume-role) policy
+    BOUNDARY = "boundary"  # permissions boundary
+    SESSION = "session"  # session policy
+    SCP = "scp"
+    RCP = "rcp"
+
+
+PrincipalType = Literal["AWS", "Service", "Federated", "CanonicalUser"]
+
+
+class Principal(Frozen):
+    """One principal value. `"*"` and `{"AWS": "*"}` both become type AWS, value `*`.
+
+    A bare account id is normalised to its root ARN (`value`); `raw` keeps what was written.
+    """
+
+    type: PrincipalType
+    value: Scalar
+    raw: Scalar
+    span: Span
+
+
+class Item(Frozen):
+    """One entry of Action/NotAction or Resource/NotResource, as written, with its position."""
+
+    value: Scalar
+    span: Span
+
+
+SetQualifier = Literal["ForAllValues", "ForAnyValue"]
+OperatorFamily = Literal["String", "Numeric", "Date", "Bool", "Binary", "IpAddress", "Arn", "Null"]
+
+
+class Operator(Frozen):
+    """A parsed condition operator name such as `ForAnyValue:StringNotLikeIfExists`."""
+
+    raw: str
+    qualifier: SetQualifier | None
+    base: str  # canonical spelling of the base operator, e.g. "StringNotLike"
+    family: OperatorFamily
+    negated: bool
+    if_exists: bool
+
+
+class Condition(Frozen):
+    """One (operator, key, values) triple of a Condition block.
+
+    `operator` is None when the operator name is not valid; the parser reports that as a finding and
+    the evaluator treats the condition as never satisfied. `key` keeps the spelling as written;
+    `key_lower` is the case-insensitive identity of the key.
+    """
+
+    operator: Operator | None
+    operator_raw: str
+    key: str
+    key_lower: str
+    values: tuple[Scalar, ...]
+    span: Span  # points at the key inside the operator block
+
+
+Effect = Literal["Allow", "Deny"]
+
+
+class Statement(Frozen):
+    index: int
+    sid: str | None = None
+    effect: Effect | None = None  # None: missing or invalid (reported by the parser)
+    principal: tuple[Principal, ...] | None = None
+    not_principal: tuple[Principal, ...] | None = None
+    action: tuple[Item, ...] | None = None
+    not_action: tuple[Item, ...] | None = None
+    resource: tuple[Item, ...] | None = None
+    not_resource: tuple[Item, ...] | None = None
+    conditions: tuple[Condition, ...] = ()
+    span: Span
+
+
+class Policy(Frozen):
+    kind: PolicyKind
+    name: str  # the policy's name where it has one, else the file (and pointer) it came from
+    version: str | None = None
+    id: str | None = None
+    statements: tuple[Statement, ...] = ()
+    span: Span
+
+
+class PolicyLevel(Frozen):
+    """One level of an organisation's hierarchy (root, an OU, the account) and the SCPs or RCPs there."""
+
+    name: str
+    policies: tuple[Policy, ...] = ()
+
+
+# --------------------------------------------------------------------------- grants, keys, aliases
+
+
+class GrantConstraints(Frozen):
+    encryption_context_equals: dict[str, str] | None = None
+    encryption_context_subset: dict[str, str] | None = None
+
+
+class Grant(Frozen):
+    """One grant, as `aws kms list-grants` returns it."""
+
+    key_id: str
+    grant_id: str
+    name: str | None = None
+    grantee_principal: Scalar
+    retiring_principal: Scalar | None = None
+    issuing_account: str | None = None
+    operations: tuple[str, ...] = ()
+    constraints: GrantConstraints | None = None
+    creation_date: str | None = None
+    token: str | None = None  # known only to the simulator and to scenarios that set it
+    span: Span
+
+
+KeyManager = Literal["AWS", "CUSTOMER"]
+
+
+class Alias(Frozen):
+    name: str  # alias/...
+    arn: str | None = None
+    target_key_id: str | None = None
+    span: Span | None = None
+
+
+class Key(Frozen):
+    arn: Scalar
+    key_id: str
+    account: str | None = None
+    region: str | None = None
+    partition: str = "aws"
+    key_manager: KeyManager = "CUSTOMER"
+    key_spec: str = "SYMMETRIC_DEFAULT"
+    key_usage: str = "ENCRYPT_DECRYPT"
+    origin: str = "AWS_KMS"
+    key_state: str = "Enabled"
+    enabled: bool = True
+    description: str | None = None
+    multi_region: bool = False
+    multi_region_key_type: Literal["PRIMARY", "REPLICA"] | None = None
+    rotation_enabled: bool | None = None  # None: not known from the input
+    rotation_period_days: int | None = None
+    deletion_date: str | None = None
+    pending_window_days: int | None = None
+    bypass_policy_lockout_safety_check: bool | None = None
+    aliases: tuple[str, ...] = ()
+    tags: dict[str, str] = Field(default_factory=dict)
+    policy: Policy | None = None
+    policy_declared: bool = True  # False when IaC declares a key without a policy (default applies)
+    grants: tuple[Grant, ...] = ()
+    span: Span | None = None
+
+
+# --------------------------------------------------------------------------- IAM principals, accounts
+
+
+IamEntityType = Literal["user", "role", "group"]
+
+
+class IamEntity(Frozen):
+    """An IAM user, role or group with every policy in force on it.
+
+    For users, `policies` already includes the policies of their groups; for managed policies only
+    the default version is included.
+    """
+
+    arn: str
+    type: IamEntityType
+    name: str
+    account: str
+    path: str = "/"
+    unique_id: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    policies: tuple[Policy, ...] = ()
+    permission_boundary: Policy | None = None
+    trust_policy: Policy | None = None
+    groups: tuple[str, ...] = ()
+    span: Span | None = None
+
+
+class OrgPolicyAttachment(Frozen):
+    """An SCP or RCP and the root, OU or account it is attached to."""
+
+    target: str
+    policy: Policy
+
+
+class Account(Frozen):
+    """An account snapshot: everything kmspolicy knows about one AWS account."""
+
+    account_id: str | None = None
+    org_id: str | None = None
+    partition: str = "aws"
+    principals: tuple[IamEntity, ...] = ()
+    keys: tuple[Key, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+    scps: tuple[OrgPolicyAttachment, ...] = ()
+    rcps: tuple[OrgPolicyAttachment, ...] = ()
+
+
+# --------------------------------------------------------------------------- parsed inputs
+
+
+class InputKind(str, Enum):
+    POLICY = "policy"  # a raw policy document; the parser decides key vs identity policy
+    KEY_POLICY = "key-policy"
+    IDENTITY_POLICY = "identity-policy"
+    GET_KEY_POLICY = "get-key-policy"
+    DESCRIBE_KEY = "describe-key"
+    LIST_GRANTS = "list-grants"
+    LIST_ALIASES = "list-aliases"
+    ROTATION_STATUS = "rotation-status"
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM_PLAN = "terraform-plan"
+    SNAPSHOT = "snapshot"
+
+
+class Document(Frozen):
+    """Everything read from one input (a file, or a snapshot directory).
+
+    `keys` carry their own policy and grants; `policies` holds the policies that are not a key's
+    (identity, trust, boundary, SCP/RCP). `notes` are things the parser assumed, for the user.
+    """
+
+    file: str
+    kind: InputKind
+    policies: tuple[Policy, ...] = ()
+    keys: tuple[Key, ...] = ()
+    grants: tuple[Grant, ...] = ()  # grants not attached to a known key
+    aliases: tuple[Alias, ...] = ()
+    principals: tuple[IamEntity, ...] = ()
+    account: Account | None = None
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+    ERROR = "error"  # the input is invalid or will be rejected by AWS
+
+
+SEVERITY_RANK: dict[Severity, int] = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+    Severity.ERROR: 5,
+}
+
+
+class StatementRef(Frozen):
+    """What a finding or a decision points at: a statement of a policy, or a grant."""
+
+    layer: str  # key_policy, identity, boundary, session, scp, rcp, grant, trust
+    policy: str | None = None  # policy name or file
+    sid: str | None = None
+    index: int | None = None
+    grant_id: str | None = None
+    span: Span | None = None
+
+
+class Finding(Frozen):
+    """One problem found by a rule or by the parser.
+
+    `location` is resolved from `span` by the lint driver once the run is over.
+    """
+
+    id: str  # permanent rule id, e.g. KMS001; parser findings use PARSE ids
+    rule: str  # catalogue name, e.g. kp-public-principal
+    severity: Severity
+    message: str
+    help: str = ""
+    span: Span
+    location: Location | None = None
+    statement: StatementRef | None = None
+
+
+# --------------------------------------------------------------------------- requests and decisions
+
+
+DecisionEffect = Literal["ALLOW", "IMPLICIT_DENY", "EXPLICIT_DENY"]
+
+ContextValue = str | tuple[str, ...]
+
+
+class Request(Frozen):
+    """One KMS request: who calls which action on what, with which request context.
+
+    `principal` is the caller: an IAM user ARN, an assumed-role or federated-user session ARN, an
+    account root ARN, or a service principal name (`s3.amazonaws.com`). `resource` is a key ARN, an
+    alias ARN, or `*` for key-less actions. `context` holds condition keys set by the request; what
+    AWS fills in by itself (aws:PrincipalArn, kms:CallerAccount, ...) is derived by the evaluator
+    unless set here. Context keys are matched case-insensitively.
+    """
+
+    principal: str
+    action: str
+    resource: str = "*"
+    context: dict[str, ContextValue] = Field(default_factory=dict)
+    grant_tokens: tuple[str, ...] = ()
+    grant_id: str | None = None  # the grant a RetireGrant/RevokeGrant request names
+
+
+class Situation(Frozen):
+    """Everything besides the request that decides it.
+
+    `scps` / `rcps`: None means no organisation policies are in force; a tuple of levels (root
+    first) means they are the complete set at each level.
+    `identity_policies`: every identity policy in force on the caller (for users, group policies too).
+    `caller_tags`: tags of the calling user/role (and session tags), for aws:PrincipalTag.
+    `caller_org_id` / `caller_org_paths`: the caller's organisation, for aws:PrincipalOrgID/Paths.
+    """
+
+    key: Key | None = None
+    key_policy: Policy | None = None
+    identity_policies: tuple[Policy, ...] = ()
+    permission_boundary: Policy | None = None
+    session_policies: tuple[Policy, ...] = ()
+    scps: tuple[PolicyLevel, ...] | None = None
+    rcps: tuple[PolicyLevel, ...] | None = None
+    grants: tuple[Grant, ...] = ()
+    caller_tags: dict[str, str] = Field(default_factory=dict)
+    caller_org_id: str | None = None
+    caller_org_paths: tuple[str, ...] = ()
+
+
+TraceOutcome = Literal["match", "no-match", "skip", "info"]
+
+
+class TraceStep(Frozen):
+    """One step of an evaluation: what was looked at, and whether it matched and why (not)."""
+
+    layer: str
+    outcome: TraceOutcome
+    reason: str  # lower-case sentence, user values in backticks
+    ref: StatementRef | None = None
+    element: str | None = None  # Principal, Action, Resource, Condition, Operations, Constraints, ...
+    span: Span | None = None
+
+
+class Decision(Frozen):
+    effect: DecisionEffect
+    reason: str  # one line, e.g. "no identity-based policy allows `kms:Decrypt`"
+    determining: tuple[StatementRef, ...] = ()
+    trace: tuple[TraceStep, ...] = ()
+    nearest: tuple[TraceStep, ...] = ()  # on denial: statements that failed on one element only
