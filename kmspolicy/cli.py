@@ -126,7 +126,10 @@ def lint(
     findings = parsed.findings + run_rules(parsed.documents, config=settings, account=account)
     findings = configs.apply(settings, findings)
     if write_baseline is not None:
-        baselines.write_baseline(write_baseline, findings, parsed.sources)
+        try:
+            baselines.write_baseline(write_baseline, findings, parsed.sources)
+        except OSError as error:
+            _fail(f"cannot write baseline {write_baseline}: {error}")
     if baseline is not None:
         try:
             known = baselines.read_baseline(baseline)
@@ -134,17 +137,12 @@ def lint(
             _fail(str(error))
         findings = baselines.filter_new(findings, known, parsed.sources)
     rules = {rule.id: rule for rule in all_rules()}
-    output = render(
-        findings,
-        parsed.sources,
-        format.value,
-        rules=rules,
-        color=format is LintFormat.text and _use_color(color),
-        tool_version=__version__,
-    )
+    colored = format is LintFormat.text and _use_color(color)
+    output = render(findings, parsed.sources, format.value, rules=rules, color=colored, tool_version=__version__)
     if output:
-        typer.echo(output)
-    input_errors = any(f.rule in INPUT_ERROR_RULES for f in findings)
+        typer.echo(output, color=colored)
+    # Only unreadable input exits 2; softer remarks of the reader count like any finding.
+    input_errors = any(f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR for f in findings)
     raise typer.Exit(configs.exit_code(findings, settings.fail_on, input_errors=input_errors))
 
 
@@ -286,7 +284,10 @@ def explain(
             rcps=rcp or [],
             grants=grants,
         )
-    except (QueryError, InputError) as error:
+    except QueryError as error:
+        column = f" at column {error.column}" if error.column is not None else ""
+        _fail(f"--query: {error.message}{column}")
+    except InputError as error:
         _fail(str(error))
     decision = evaluate(situation, request)
     typer.echo(_explain_one(None, decision, sources, format, use_color))

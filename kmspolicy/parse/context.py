@@ -19,6 +19,7 @@ SYN_POLICY_SIZE = ("KMS093", "syn-policy-size")
 SYN_PRINCIPAL_FORMAT = ("KMS086", "syn-principal-format")
 SYN_RESOURCE_ARN = ("KMS087", "syn-resource-arn")
 SYN_VARIABLE = ("KMS094", "syn-variable")
+SYN_EMPTY = ("KMS095", "syn-empty-or-redundant")
 COND_UNKNOWN_OPERATOR = ("KMS056", "cond-unknown-operator")
 
 INPUT_ERROR_RULES = frozenset({INPUT_ERROR[1], SYN_STRUCTURE[1]})

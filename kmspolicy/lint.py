@@ -1,0 +1,207 @@
+"""The lint driver: every selected rule over every policy, key and grant of the parsed documents.
+
+The owner account of each key is taken, in this order, from the key's ARN, the account snapshot, the
+`--account` option, and the account principal of its key policy. When none is known, one info finding
+per document says so and no account is trusted besides the configured ones. A rule that raises on
+some input becomes an error finding naming the rule; it never stops the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from kmspolicy.config import LintConfig, apply, matches
+from kmspolicy.model import Document, Finding, Grant, Key, Policy, PolicyKind, Severity, Span
+from kmspolicy.rules import all_rules
+from kmspolicy.rules.framework import (
+    GrantRule,
+    GrantTarget,
+    KeyRule,
+    KeyTarget,
+    Options,
+    PolicyRule,
+    PolicyTarget,
+    RuleInfo,
+    Target,
+    Trust,
+)
+from kmspolicy.rules.statements import is_account_root, principal_account
+
+OWNER_UNKNOWN = ("KMS013", "xacct-principal")
+
+
+def lint(
+    documents: Sequence[Document],
+    *,
+    config: LintConfig,
+    account: str | None = None,
+    options: Options | None = None,
+) -> list[Finding]:
+    """Run the selected rules over `documents`; findings come back filtered by `config`."""
+    chosen = [r for r in all_rules() if _selected(config, r)]
+    policy_rules = {
+        kind: [r for r in chosen if isinstance(r, PolicyRule) and (r.kinds is None or kind in r.kinds)]
+        for kind in PolicyKind
+    }
+    key_rules = [r for r in chosen if isinstance(r, KeyRule)]
+    grant_rules = [r for r in chosen if isinstance(r, GrantRule)]
+    opts = options if options is not None else Options.from_config(config)
+    findings: list[Finding] = []
+    for document in documents:
+        run = _DocumentRun(document, config, account, opts)
+        findings.extend(run.findings(policy_rules, key_rules, grant_rules))
+    return apply(config, findings)
+
+
+def _selected(config: LintConfig, rule: RuleInfo) -> bool:
+    if config.select and not any(matches(s, rule.id, rule.name) for s in config.select):
+        return False
+    return not any(matches(s, rule.id, rule.name) for s in config.ignore)
+
+
+class _DocumentRun:
+    def __init__(self, document: Document, config: LintConfig, account: str | None, options: Options) -> None:
+        self.document = document
+        self.config = config
+        self.account = account
+        self.options = options
+        self.snapshot_account = document.account.account_id if document.account is not None else None
+        self.owner_unknown_at: Span | None = None
+
+    # ------------------------------------------------------------------ trust
+
+    def trust(self, owner: str | None, at: Span | None) -> Trust:
+        if owner is None and self.owner_unknown_at is None:
+            self.owner_unknown_at = at or Span.trusted(file=self.document.file, pointer="")
+        return Trust(owner=owner, accounts=self.config.trusted_accounts, orgs=self.config.trusted_orgs)
+
+    def key_owner(self, key: Key) -> str | None:
+        if key.account:
+            return key.account
+        if isinstance(key.arn, str):
+            found = principal_account(key.arn)
+            if found:
+                return found
+        return self.snapshot_account or self.account or (_root_principal(key.policy) if key.policy else None)
+
+    def policy_owner(self, policy: Policy) -> str | None:
+        return self.snapshot_account or self.account or _root_principal(policy)
+
+    # ------------------------------------------------------------------ targets
+
+    def findings(
+        self,
+        policy_rules: dict[PolicyKind, list[PolicyRule]],
+        key_rules: list[KeyRule],
+        grant_rules: list[GrantRule],
+    ) -> Iterator[Finding]:
+        document, options = self.document, self.options
+        seen: set[int] = set()
+        for key in self._keys():
+            owner = self.key_owner(key)
+            trust = self.trust(owner, key.span or (key.policy.span if key.policy else None))
+            yield from _run(key_rules, KeyTarget(document, trust, options, key))
+            if key.policy is not None:
+                seen.add(id(key.policy))
+                target = PolicyTarget(document, trust, options, key.policy, key)
+                yield from _run(policy_rules[key.policy.kind], target)
+            for grant in key.grants:
+                seen.add(id(grant))
+                yield from _run(grant_rules, GrantTarget(document, trust, options, grant, key))
+        for policy in self._policies():
+            if id(policy) in seen:
+                continue
+            seen.add(id(policy))
+            needs_owner = policy.kind is PolicyKind.KEY
+            owner = self.policy_owner(policy)
+            trust = self.trust(owner, policy.span) if needs_owner else self._quiet_trust(owner)
+            yield from _run(policy_rules[policy.kind], PolicyTarget(document, trust, options, policy))
+        for grant in self._grants():
+            if id(grant) in seen:
+                continue
+            seen.add(id(grant))
+            owner = principal_account(grant.key_id) or self.snapshot_account or self.account
+            trust = self.trust(owner, grant.span)
+            yield from _run(grant_rules, GrantTarget(document, trust, options, grant))
+        if self.owner_unknown_at is not None and any(
+            r.id == OWNER_UNKNOWN[0] for r in policy_rules[PolicyKind.KEY]
+        ):
+            yield Finding.trusted(
+                id=OWNER_UNKNOWN[0],
+                rule=OWNER_UNKNOWN[1],
+                severity=Severity.INFO,
+                message="the owner account is unknown, so no account is treated as the key's own",
+                help="pass `--account` with the key owner's account id, or lint `describe-key` output",
+                span=self.owner_unknown_at,
+            )
+
+    def _quiet_trust(self, owner: str | None) -> Trust:
+        return Trust(owner=owner, accounts=self.config.trusted_accounts, orgs=self.config.trusted_orgs)
+
+    def _keys(self) -> Iterator[Key]:
+        seen: set[int] = set()
+        account_keys = self.document.account.keys if self.document.account is not None else ()
+        for key in (*self.document.keys, *account_keys):
+            if id(key) not in seen:
+                seen.add(id(key))
+                yield key
+
+    def _policies(self) -> Iterator[Policy]:
+        document = self.document
+        yield from document.policies
+        principals = document.principals + (document.account.principals if document.account else ())
+        for entity in principals:
+            yield from entity.policies
+            if entity.permission_boundary is not None:
+                yield entity.permission_boundary
+            if entity.trust_policy is not None:
+                yield entity.trust_policy
+        if document.account is not None:
+            for attachment in (*document.account.scps, *document.account.rcps):
+                yield attachment.policy
+
+    def _grants(self) -> Iterator[Grant]:
+        yield from self.document.grants
+
+
+def _root_principal(policy: Policy) -> str | None:
+    """The account of the first account principal an Allow statement names (the IAM delegation)."""
+    for statement in policy.statements:
+        if statement.effect != "Allow":
+            continue
+        for principal in statement.principal or ():
+            if (
+                principal.type == "AWS"
+                and isinstance(principal.value, str)
+                and is_account_root(principal.value)
+            ):
+                return principal_account(principal.value)
+    return None
+
+
+def _run(
+    rules: Sequence[PolicyRule] | Sequence[KeyRule] | Sequence[GrantRule], target: Target
+) -> Iterator[Finding]:
+    for rule in rules:
+        try:
+            found = list(rule.run(target))  # type: ignore[arg-type]  # each list runs on its own target kind
+        except Exception as error:  # a rule bug must not end the run; report it where it happened
+            yield Finding.trusted(
+                id=rule.id,
+                rule=rule.name,
+                severity=Severity.ERROR,
+                message=f"rule `{rule.name}` failed on this input ({error}); please report this as a bug",
+                span=_span_of(target),
+            )
+            continue
+        yield from found
+
+
+def _span_of(target: Target) -> Span:
+    if isinstance(target, PolicyTarget):
+        return target.policy.span
+    if isinstance(target, KeyTarget) and target.key.span is not None:
+        return target.key.span
+    if isinstance(target, GrantTarget):
+        return target.grant.span
+    return Span.trusted(file=target.document.file, pointer="")

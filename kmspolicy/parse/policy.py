@@ -1,0 +1,956 @@
+"""Readers that turn decoded JSON/YAML values into policies, grants and keys.
+
+The input is what a loader produced: dicts, lists, strings, numbers, booleans and None, where any string
+may instead be an `Unknown` placeholder (a CloudFormation or Terraform value not known before
+deployment). Everything wrong is reported through the `ReadContext` with the JSON pointer of the element
+at fault, and whatever could be read is still returned: a policy with a bad `Effect` keeps its actions,
+so the rules can say more about it.
+
+This is the hot path of every run. Nodes are built with `trusted()`, the grammars are only reached
+through their cached fast paths, and nothing is re-validated. Pointers to array indices and to fixed
+element names are plain f-strings (they need no RFC 6901 escaping, and `pointer_join` showed in
+profiles); only keys the user wrote go through `pointer_join`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from kmspolicy.grammar import GrammarError, Template, Variable, parse_arn, parse_operator, parse_template
+from kmspolicy.model import (
+    Condition,
+    Effect,
+    Grant,
+    GrantConstraints,
+    Item,
+    Key,
+    KeyManager,
+    Operator,
+    Policy,
+    PolicyKind,
+    Principal,
+    PrincipalType,
+    Scalar,
+    Severity,
+    Statement,
+    Unknown,
+)
+from kmspolicy.parse.context import (
+    COND_UNKNOWN_OPERATOR,
+    SYN_EMPTY,
+    SYN_PRINCIPAL_FORMAT,
+    SYN_RESOURCE_ARN,
+    SYN_STRUCTURE,
+    SYN_VARIABLE,
+    ReadContext,
+    pointer_join,
+)
+
+
+_POLICY_ELEMENTS = ("Version", "Id", "Statement")
+_STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+_PRINCIPAL_TYPES: tuple[PrincipalType, ...] = ("AWS", "Service", "Federated", "CanonicalUser")
+# Resource-based policies name whom they apply to; the others apply to their holder and must not.
+_NEEDS_PRINCIPAL = frozenset({PolicyKind.KEY, PolicyKind.TRUST, PolicyKind.RCP})
+_KIND_NAMES = {
+    PolicyKind.KEY: "a key policy",
+    PolicyKind.IDENTITY: "an identity policy",
+    PolicyKind.TRUST: "a trust policy",
+    PolicyKind.BOUNDARY: "a permissions boundary",
+    PolicyKind.SESSION: "a session policy",
+    PolicyKind.SCP: "a service control policy",
+    PolicyKind.RCP: "a resource control policy",
+}
+# Operator families whose values cannot hold policy variables (reference §2.6; Bool is disputed).
+_NO_VARIABLES = frozenset({"Numeric", "Date", "Binary", "IpAddress", "Null"})
+_VARIABLES_VERSION = "2012-10-17"
+
+
+def describe(value: object) -> str:
+    """What a JSON value is, in the words of the JSON text rather than of Python."""
+    if isinstance(value, Unknown):
+        return "a value not known before deployment"
+    if isinstance(value, str):
+        return f"the string `{value}`" if len(value) <= 60 else "a string"
+    if isinstance(value, bool):
+        return "`true`" if value else "`false`"
+    if isinstance(value, int | float | Decimal):
+        return f"the number `{value}`"
+    if value is None:
+        return "`null`"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, datetime.date):
+        return f"the date `{value.isoformat()}`"
+    return "a value of an unsupported type"
+
+
+def _suggest(name: str, known: tuple[str, ...]) -> str:
+    """`; did you mean `X`?` for a near miss (element names are case-sensitive), else nothing."""
+    by_case = {k.lower(): k for k in known}
+    close = by_case.get(name.lower()) or next(iter(difflib.get_close_matches(name, known, n=1)), None)
+    return f"; did you mean `{close}`?" if close else ""
+
+
+def _source_name(ctx: ReadContext, pointer: str) -> str:
+    """`file` for a whole file, `file#/pointer` for something inside one (a policy in a listing)."""
+    return f"{ctx.file}#{pointer}" if pointer else ctx.file
+
+
+def _unresolved(ctx: ReadContext, pointer: str, what: str) -> None:
+    ctx.notes.append(f"{what} at `{pointer}` is not known before deployment; it was read as absent")
+
+
+def _not_an_object(value: object, ctx: ReadContext, pointer: str, what: str) -> None:
+    """A placeholder is only unknown, not wrong; anything else in place of an object is an error."""
+    if isinstance(value, Unknown):
+        _unresolved(ctx, pointer, what)
+    else:
+        ctx.report(SYN_STRUCTURE, f"{what} must be an object, found {describe(value)}", pointer)
+
+
+def _string_or_list(
+    value: object, ctx: ReadContext, pointer: str, element: str
+) -> Iterator[tuple[object, str]]:
+    """The entries of an element that takes a string or an array of strings, with their pointers."""
+    if isinstance(value, list):
+        if not value:
+            ctx.report(SYN_EMPTY, f"empty array for `{element}`", pointer, severity=Severity.INFO)
+        for index, entry in enumerate(value):
+            yield entry, f"{pointer}/{index}"
+    else:
+        yield value, pointer
+
+
+# --------------------------------------------------------------------------- policies
+
+
+@dataclass
+class _PolicyReading:
+    """What the statement readers need to know about the policy around them."""
+
+    ctx: ReadContext
+    kind: PolicyKind
+    variables: bool  # `${...}` is substituted only under Version 2012-10-17
+    document: dict[str, Any]
+    partition: str | None = None
+
+    def default_partition(self) -> str:
+        """The partition of the first ARN in the policy: bare account ids become root ARNs in it."""
+        if self.partition is None:
+            self.partition = next(_partitions(self.document), "aws")
+        return self.partition
+
+
+def _partitions(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.startswith("arn:") and value.count(":") >= 5:
+            yield value.split(":", 2)[1]
+    elif isinstance(value, dict):
+        for entry in value.values():
+            yield from _partitions(entry)
+    elif isinstance(value, list):
+        for entry in value:
+            yield from _partitions(entry)
+
+
+def read_policy(
+    obj: object, ctx: ReadContext, pointer: str, *, kind: PolicyKind | None, name: str | None = None
+) -> Policy | None:
+    """Read one policy document; `kind=None` decides between key and identity policy and notes why."""
+    if not isinstance(obj, dict):
+        _not_an_object(obj, ctx, pointer, "a policy")
+        return None
+    for element in obj:
+        if element not in _POLICY_ELEMENTS:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"unknown policy element `{element}`{_suggest(element, _POLICY_ELEMENTS)}",
+                pointer_join(pointer, element),
+                help="a policy has only `Version`, `Id` and `Statement`; element names are case-sensitive",
+            )
+    version = _optional_string(obj, "Version", ctx, pointer)
+    policy_id = _optional_string(obj, "Id", ctx, pointer)
+    statements_pointer = f"{pointer}/Statement"
+    raw_statements = _statement_list(obj, ctx, pointer, statements_pointer)
+    if kind is None:
+        kind = _guess_kind(raw_statements, ctx, pointer)
+    reading = _PolicyReading(ctx=ctx, kind=kind, variables=version == _VARIABLES_VERSION, document=obj)
+    statements = []
+    for index, (raw, statement_pointer) in enumerate(raw_statements):
+        statement = _read_statement(raw, reading, statement_pointer, index)
+        if statement is not None:
+            statements.append(statement)
+    return Policy.trusted(
+        kind=kind,
+        name=name if name is not None else _source_name(ctx, pointer),
+        version=version,
+        id=policy_id,
+        statements=tuple(statements),
+        span=ctx.span(pointer),
+    )
+
+
+def _optional_string(obj: dict[str, Any], element: str, ctx: ReadContext, pointer: str) -> str | None:
+    if element not in obj:
+        return None
+    value = obj[element]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Unknown):
+        _unresolved(ctx, pointer_join(pointer, element), f"`{element}`")
+    else:
+        ctx.report(
+            SYN_STRUCTURE,
+            f"element `{element}` must be a string, found {describe(value)}",
+            pointer_join(pointer, element),
+        )
+    return None
+
+
+def _statement_list(
+    obj: dict[str, Any], ctx: ReadContext, pointer: str, statements_pointer: str
+) -> list[tuple[object, str]]:
+    if "Statement" not in obj:
+        ctx.report(SYN_STRUCTURE, "policy has no `Statement`", pointer)
+        return []
+    value = obj["Statement"]
+    if isinstance(value, dict):
+        return [(value, statements_pointer)]
+    if isinstance(value, list):
+        if not value:
+            ctx.report(SYN_EMPTY, "empty array for `Statement`", statements_pointer, severity=Severity.INFO)
+        return [(entry, f"{statements_pointer}/{i}") for i, entry in enumerate(value)]
+    if isinstance(value, Unknown):
+        _unresolved(ctx, statements_pointer, "`Statement`")
+    else:
+        ctx.report(
+            SYN_STRUCTURE,
+            f"element `Statement` must be an object or an array of objects, found {describe(value)}",
+            statements_pointer,
+        )
+    return []
+
+
+def _guess_kind(statements: list[tuple[object, str]], ctx: ReadContext, pointer: str) -> PolicyKind:
+    where = f"`{_source_name(ctx, pointer)}`"
+    for index, (raw, _) in enumerate(statements):
+        if isinstance(raw, dict):
+            element = next((e for e in ("Principal", "NotPrincipal") if e in raw), None)
+            if element is not None:
+                ctx.notes.append(f"read {where} as a key policy because statement {index} has `{element}`")
+                return PolicyKind.KEY
+    ctx.notes.append(
+        f"read {where} as an identity policy because no statement has `Principal` or `NotPrincipal`"
+    )
+    return PolicyKind.IDENTITY
+
+
+def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: int) -> Statement | None:
+    ctx = reading.ctx
+    if not isinstance(raw, dict):
+        _not_an_object(raw, ctx, pointer, "a statement")
+        return None
+    misspelt: set[str] = set()
+    for element in raw:
+        if element not in _STATEMENT_ELEMENT_SET:
+            suggestion = _suggest(element, _STATEMENT_ELEMENTS)
+            if element.lower() in _LOWER_STATEMENT_ELEMENTS:
+                misspelt.add(_LOWER_STATEMENT_ELEMENTS[element.lower()])
+            ctx.report(
+                SYN_STRUCTURE,
+                f"unknown statement element `{element}`{suggestion}",
+                pointer_join(pointer, element),
+                help="element names are case-sensitive",
+            )
+    fields: dict[str, Any] = {"index": index, "span": ctx.span(pointer)}
+    if "Sid" in raw:
+        fields["sid"] = _optional_string(raw, "Sid", ctx, pointer)
+    if "Effect" in raw:
+        fields["effect"] = _read_effect(raw["Effect"], ctx, f"{pointer}/Effect")
+    elif "Effect" not in misspelt:
+        ctx.report(
+            SYN_STRUCTURE, "statement has no `Effect`", pointer, help='add `"Effect": "Allow"` or `"Deny"`'
+        )
+    for element, field, read in _STATEMENT_READERS:
+        if element in raw:
+            fields[field] = read(raw[element], reading, f"{pointer}/{element}", element)
+    _check_combinations(raw, reading, pointer, misspelt)
+    if "Condition" in raw:
+        fields["conditions"] = _read_conditions(raw["Condition"], reading, f"{pointer}/Condition")
+    return Statement.trusted(**fields)
+
+
+_STATEMENT_ELEMENT_SET = frozenset(_STATEMENT_ELEMENTS)
+_LOWER_STATEMENT_ELEMENTS = {element.lower(): element for element in _STATEMENT_ELEMENTS}
+
+
+def _read_effect(value: object, ctx: ReadContext, pointer: str) -> Effect | None:
+    if value == "Allow" or value == "Deny":
+        return value
+    if isinstance(value, Unknown):
+        _unresolved(ctx, pointer, "`Effect`")
+    else:
+        found = f"`{value}`" if isinstance(value, str) else describe(value)
+        ctx.report(SYN_STRUCTURE, f"element `Effect` must be `Allow` or `Deny`, found {found}", pointer)
+    return None
+
+
+def _check_combinations(
+    raw: dict[str, Any], reading: _PolicyReading, pointer: str, misspelt: set[str]
+) -> None:
+    """Exactly one of each pair, and Principal where the policy kind needs it (and nowhere else)."""
+    ctx = reading.ctx
+    for positive, negative in (("Action", "NotAction"), ("Resource", "NotResource")):
+        if positive in raw and negative in raw:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"statement has both `{positive}` and `{negative}`; use only one",
+                pointer_join(pointer, negative),
+            )
+        elif positive not in raw and negative not in raw and not misspelt & {positive, negative}:
+            key_policy = reading.kind is PolicyKind.KEY
+            ctx.report(
+                SYN_STRUCTURE,
+                f"statement has neither `{positive}` nor `{negative}`"
+                + ("; in a key policy such a statement has no effect" if key_policy else ""),
+                pointer,
+                severity=Severity.MEDIUM if key_policy else Severity.ERROR,
+            )
+    if "Principal" in raw and "NotPrincipal" in raw:
+        ctx.report(
+            SYN_STRUCTURE,
+            "statement has both `Principal` and `NotPrincipal`; use only one",
+            pointer_join(pointer, "NotPrincipal"),
+        )
+    kind_name = _KIND_NAMES[reading.kind]
+    if reading.kind in _NEEDS_PRINCIPAL:
+        if (
+            "Principal" not in raw
+            and "NotPrincipal" not in raw
+            and not misspelt & {"Principal", "NotPrincipal"}
+        ):
+            ctx.report(
+                SYN_PRINCIPAL_FORMAT,
+                f"statement has no `Principal`; every statement of {kind_name} needs one",
+                pointer,
+            )
+    else:
+        for element in ("Principal", "NotPrincipal"):
+            if element in raw:
+                ctx.report(
+                    SYN_PRINCIPAL_FORMAT,
+                    f"element `{element}` is not allowed in {kind_name}",
+                    pointer_join(pointer, element),
+                    help="only resource-based policies such as key policies name principals",
+                )
+
+
+# --------------------------------------------------------------------------- Principal
+
+
+def _read_principals(
+    value: object, reading: _PolicyReading, pointer: str, element: str
+) -> tuple[Principal, ...] | None:
+    ctx = reading.ctx
+    if value == "*" or isinstance(value, Unknown):
+        return (Principal.trusted(type="AWS", value=value, raw=value, span=ctx.span(pointer)),)
+    if not isinstance(value, dict):
+        ctx.report(
+            SYN_PRINCIPAL_FORMAT,
+            f'element `{element}` must be `*` or an object such as `{{"AWS": ...}}`, found {describe(value)}',
+            pointer,
+        )
+        return None
+    if not value:
+        ctx.report(SYN_EMPTY, f"empty object for `{element}`", pointer, severity=Severity.INFO)
+    principals = []
+    for principal_type, values in value.items():
+        type_pointer = pointer_join(pointer, principal_type)
+        if principal_type not in _PRINCIPAL_TYPES:
+            ctx.report(
+                SYN_PRINCIPAL_FORMAT,
+                f"unknown principal type `{principal_type}`{_suggest(principal_type, _PRINCIPAL_TYPES)}",
+                type_pointer,
+                help="principal types are `AWS`, `Service`, `Federated` and `CanonicalUser`",
+            )
+            continue
+        for entry, entry_pointer in _string_or_list(values, ctx, type_pointer, f"{element}.{principal_type}"):
+            principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
+            if principal is not None:
+                principals.append(principal)
+    return tuple(principals)
+
+
+def _read_principal(
+    entry: object, principal_type: PrincipalType, reading: _PolicyReading, pointer: str, element: str
+) -> Principal | None:
+    ctx = reading.ctx
+    if isinstance(entry, Unknown):
+        return Principal.trusted(type=principal_type, value=entry, raw=entry, span=ctx.span(pointer))
+    if not isinstance(entry, str):
+        ctx.report(SYN_PRINCIPAL_FORMAT, f"a principal must be a string, found {describe(entry)}", pointer)
+        return None
+    value = entry
+    if not entry:
+        ctx.report(SYN_PRINCIPAL_FORMAT, f"empty principal in `{element}`", pointer)
+    elif entry != "*":
+        if principal_type == "AWS" and len(entry) == 12 and entry.isdigit():
+            value = f"arn:{reading.default_partition()}:iam::{entry}:root"
+        else:
+            _check_principal_value(entry, principal_type, ctx, pointer)
+    return Principal.trusted(type=principal_type, value=value, raw=entry, span=ctx.span(pointer))
+
+
+def _check_principal_value(entry: str, principal_type: PrincipalType, ctx: ReadContext, pointer: str) -> None:
+    if "${" in entry:
+        ctx.report(SYN_VARIABLE, f"policy variables are not allowed in principals, found `{entry}`", pointer)
+    elif "*" in entry or "?" in entry:
+        # Partial wildcards are the subject of rules kp-principal-wildcard-arn and
+        # kp-service-principal-wildcard, which explain them; reporting here too would double them.
+        return
+    elif principal_type == "AWS" and entry.startswith("arn:"):
+        try:
+            parse_arn(entry)
+        except GrammarError as error:
+            ctx.report(
+                SYN_PRINCIPAL_FORMAT, f"principal `{entry}` is not a valid ARN: {error.message}", pointer
+            )
+    elif principal_type == "AWS" and not _is_unique_id(entry):
+        ctx.report(
+            SYN_PRINCIPAL_FORMAT,
+            f"principal `{entry}` is not `*`, a 12-digit account id, an ARN or a unique id",
+            pointer,
+        )
+
+
+def _is_unique_id(entry: str) -> bool:
+    """`AROA…`/`AIDA…` ids: what a policy shows once the role or user it named was deleted."""
+    return len(entry) >= 16 and entry[:4].isalpha() and entry.isalnum() and entry.isupper()
+
+
+# --------------------------------------------------------------------------- Action, Resource
+
+
+def _read_items(
+    value: object, reading: _PolicyReading, pointer: str, element: str
+) -> tuple[Item, ...] | None:
+    ctx = reading.ctx
+    if not isinstance(value, str | list | Unknown):
+        ctx.report(
+            SYN_STRUCTURE,
+            f"element `{element}` must be a string or an array of strings, found {describe(value)}",
+            pointer,
+        )
+        return None
+    resource = element.endswith("Resource")
+    items = []
+    span = ctx.span
+    for entry, entry_pointer in _string_or_list(value, ctx, pointer, element):
+        if isinstance(entry, str):
+            if not entry:
+                ctx.report(SYN_EMPTY, f"empty string in `{element}`", entry_pointer, severity=Severity.INFO)
+            elif resource:
+                if entry != "*":
+                    _check_resource(entry, reading, entry_pointer, element)
+            elif "${" in entry:
+                ctx.report(
+                    SYN_VARIABLE,
+                    f"policy variables are not allowed in `{element}`, found `{entry}`",
+                    entry_pointer,
+                )
+        elif not isinstance(entry, Unknown):
+            ctx.report(
+                SYN_STRUCTURE,
+                f"entries of `{element}` must be strings, found {describe(entry)}",
+                entry_pointer,
+            )
+            continue
+        items.append(Item.trusted(value=entry, span=span(entry_pointer)))
+    return tuple(items)
+
+
+def _check_resource(entry: str, reading: _PolicyReading, pointer: str, element: str) -> None:
+    ctx = reading.ctx
+    if reading.variables and "${" in entry:
+        template = _template(entry, ctx, pointer)
+        if template is None or template.has_variables:
+            if template is not None:
+                _check_variables_in_resource_part(template, entry, ctx, pointer)
+            return
+    try:
+        parse_arn(entry)
+    except GrammarError as error:
+        ctx.report(
+            SYN_RESOURCE_ARN,
+            f"resource `{entry}` is not a valid ARN: {error.message}",
+            pointer,
+            severity=Severity.MEDIUM,
+        )
+
+
+def _check_variables_in_resource_part(template: Template, entry: str, ctx: ReadContext, pointer: str) -> None:
+    """Variables may only appear after the fifth colon; the colons inside `${aws:x}` do not count."""
+    colons = 0
+    for part in template.parts:
+        if isinstance(part, Variable):
+            if colons < 5:
+                ctx.report(
+                    SYN_VARIABLE,
+                    f"policy variable `${{{part.name}}}` in `{entry}` is outside the ARN's resource part",
+                    pointer,
+                    help="variables are substituted only after the fifth colon of an ARN",
+                )
+            return
+        colons += getattr(part, "text", "").count(":")
+
+
+def _template(entry: str, ctx: ReadContext, pointer: str) -> Template | None:
+    try:
+        return parse_template(entry)
+    except GrammarError as error:
+        ctx.report(SYN_VARIABLE, error.message, pointer)
+        return None
+
+
+# --------------------------------------------------------------------------- Condition
+
+
+def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tuple[Condition, ...]:
+    ctx = reading.ctx
+    if not isinstance(value, dict):
+        if isinstance(value, Unknown):
+            _unresolved(ctx, pointer, "`Condition`")
+        else:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"element `Condition` must be an object of operators, found {describe(value)}",
+                pointer,
+                help='`"Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}`',
+            )
+        return ()
+    if not value:
+        ctx.report(SYN_EMPTY, "empty object for `Condition`", pointer, severity=Severity.INFO)
+    conditions = []
+    for operator_raw, block in value.items():
+        block_pointer = pointer_join(pointer, operator_raw)
+        operator = _operator(operator_raw, ctx, block_pointer)
+        if not isinstance(block, dict):
+            if isinstance(block, Unknown):
+                _unresolved(ctx, block_pointer, f"the `{operator_raw}` block")
+            else:
+                ctx.report(
+                    SYN_STRUCTURE,
+                    f"condition operator `{operator_raw}` must map condition keys to values,"
+                    f" found {describe(block)}",
+                    block_pointer,
+                )
+            continue
+        if not block:
+            ctx.report(
+                SYN_EMPTY,
+                f"condition operator `{operator_raw}` has no keys",
+                block_pointer,
+                severity=Severity.INFO,
+            )
+        for key, raw_values in block.items():
+            key_pointer = pointer_join(block_pointer, key)
+            if not key:
+                ctx.report(SYN_STRUCTURE, f"empty condition key under `{operator_raw}`", key_pointer)
+            elif "${" in key:
+                ctx.report(
+                    SYN_VARIABLE,
+                    f"policy variables are not allowed in condition keys, found `{key}`",
+                    key_pointer,
+                )
+            conditions.append(
+                Condition.trusted(
+                    operator=operator,
+                    operator_raw=operator_raw,
+                    key=key,
+                    key_lower=key.lower(),
+                    values=_condition_values(raw_values, operator, reading, key_pointer, key),
+                    span=ctx.span(key_pointer),
+                )
+            )
+    return tuple(conditions)
+
+
+def _operator(text: str, ctx: ReadContext, pointer: str) -> Operator | None:
+    try:
+        return parse_operator(text)
+    except GrammarError as error:
+        ctx.report(COND_UNKNOWN_OPERATOR, error.message, pointer)
+        return None
+
+
+def _condition_values(
+    raw_values: object, operator: Operator | None, reading: _PolicyReading, pointer: str, key: str
+) -> tuple[Scalar, ...]:
+    ctx = reading.ctx
+    if isinstance(raw_values, dict):
+        ctx.report(
+            SYN_STRUCTURE,
+            f"condition key `{key}` must have a string or an array of strings, found an object",
+            pointer,
+        )
+        return ()
+    values: list[Scalar] = []
+    for entry, entry_pointer in _string_or_list(raw_values, ctx, pointer, key):
+        value = _condition_value(entry)
+        if value is None:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"condition values must be strings, numbers or booleans, found {describe(entry)}",
+                entry_pointer,
+            )
+            continue
+        if reading.variables and isinstance(value, str) and "${" in value:
+            template = _template(value, ctx, entry_pointer)
+            if (
+                template is not None
+                and template.has_variables
+                and operator
+                and operator.family in _NO_VARIABLES
+            ):
+                ctx.report(
+                    SYN_VARIABLE,
+                    f"policy variables cannot be used with `{operator.raw}`, found `{value}`",
+                    entry_pointer,
+                )
+        values.append(value)
+    return tuple(values)
+
+
+def _condition_value(entry: object) -> Scalar | None:
+    """JSON scalars become the strings IAM compares: `true`, `10`, `1.5`; anything else is None."""
+    if isinstance(entry, str | Unknown):
+        return entry
+    if isinstance(entry, bool):
+        return "true" if entry else "false"
+    if isinstance(entry, int | Decimal):
+        return str(entry)
+    if isinstance(entry, float):
+        return repr(entry)
+    if isinstance(entry, datetime.date):
+        # YAML turns an unquoted timestamp into a date; IAM's date operators take ISO 8601 text.
+        return entry.isoformat()
+    return None
+
+
+_STATEMENT_READERS: tuple[tuple[str, str, Callable[[Any, _PolicyReading, str, str], Any]], ...] = (
+    ("Principal", "principal", _read_principals),
+    ("NotPrincipal", "not_principal", _read_principals),
+    ("Action", "action", _read_items),
+    ("NotAction", "not_action", _read_items),
+    ("Resource", "resource", _read_items),
+    ("NotResource", "not_resource", _read_items),
+)
+
+
+# --------------------------------------------------------------------------- grants and keys
+
+
+@dataclass
+class _Record:
+    """Typed access to the fields of one API response object, reporting each wrong or missing one."""
+
+    obj: dict[str, Any]
+    ctx: ReadContext
+    pointer: str
+    what: str  # `a grant`, `key metadata`: used in messages
+
+    def check_fields(self, known: frozenset[str]) -> None:
+        for name in self.obj:
+            if name not in known:
+                self.ctx.report(
+                    SYN_STRUCTURE,
+                    f"unknown field `{name}` in {self.what}{_suggest(name, tuple(sorted(known)))}",
+                    pointer_join(self.pointer, name),
+                    severity=Severity.INFO,
+                    help="the field is ignored; a newer AWS API may have added it",
+                )
+
+    def _get(self, name: str, required: bool) -> object:
+        if name not in self.obj:
+            if required:
+                self.ctx.report(SYN_STRUCTURE, f"{self.what} has no `{name}`", self.pointer)
+            return None
+        return self.obj[name]
+
+    def _wrong(self, name: str, expected: str, value: object) -> None:
+        self.ctx.report(
+            SYN_STRUCTURE,
+            f"field `{name}` must be {expected}, found {describe(value)}",
+            pointer_join(self.pointer, name),
+        )
+
+    def scalar(self, name: str, *, required: bool = False) -> Scalar | None:
+        value = self._get(name, required)
+        if value is None or isinstance(value, str | Unknown):
+            return value
+        self._wrong(name, "a string", value)
+        return None
+
+    def string(self, name: str, *, required: bool = False) -> str | None:
+        value = self.scalar(name, required=required)
+        if isinstance(value, Unknown):
+            _unresolved(self.ctx, pointer_join(self.pointer, name), f"`{name}`")
+            return None
+        return value
+
+    def boolean(self, name: str) -> bool | None:
+        value = self._get(name, False)
+        if value is None or isinstance(value, bool):
+            return value
+        self._wrong(name, "`true` or `false`", value)
+        return None
+
+    def integer(self, name: str) -> int | None:
+        value = self._get(name, False)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self._wrong(name, "a whole number", value)
+        return None
+
+    def timestamp(self, name: str) -> str | None:
+        """AWS CLI prints ISO 8601 text, boto3 gives datetimes, some tools epoch seconds."""
+        value = self._get(name, False)
+        if value is None:
+            return None
+        converted = None if isinstance(value, bool) else _condition_value(value)
+        if isinstance(converted, str):
+            return converted
+        if isinstance(value, Unknown):
+            _unresolved(self.ctx, pointer_join(self.pointer, name), f"`{name}`")
+        else:
+            self._wrong(name, "a date", value)
+        return None
+
+    def record(self, name: str, what: str) -> _Record | None:
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return _Record(value, self.ctx, pointer_join(self.pointer, name), what)
+        self._wrong(name, "an object", value)
+        return None
+
+
+_GRANT_FIELDS = frozenset(
+    {
+        "KeyId",
+        "GrantId",
+        "Name",
+        "CreationDate",
+        "GranteePrincipal",
+        "RetiringPrincipal",
+        "IssuingAccount",
+        "Operations",
+        "Constraints",
+    }
+)
+_CONSTRAINT_FIELDS = frozenset({"EncryptionContextEquals", "EncryptionContextSubset"})
+
+
+def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
+    """One entry of the `Grants` array of `aws kms list-grants`; None when it names no key, id or grantee."""
+    if not isinstance(obj, dict):
+        _not_an_object(obj, ctx, pointer, "a grant")
+        return None
+    grant = _Record(obj, ctx, pointer, "a grant")
+    grant.check_fields(_GRANT_FIELDS)
+    key_id = grant.string("KeyId", required=True)
+    grant_id = grant.string("GrantId", required=True)
+    grantee = grant.scalar("GranteePrincipal", required=True)
+    fields: dict[str, Any] = {
+        "name": grant.string("Name"),
+        "retiring_principal": grant.scalar("RetiringPrincipal"),
+        "issuing_account": _account_of(grant.string("IssuingAccount")),
+        "creation_date": grant.timestamp("CreationDate"),
+        "constraints": _read_constraints(grant.record("Constraints", "grant constraints")),
+    }
+    if "Operations" in obj:
+        fields["operations"] = _read_operations(obj["Operations"], ctx, pointer_join(pointer, "Operations"))
+    if key_id is None or grant_id is None or grantee is None:
+        ctx.notes.append(
+            f"the grant at `{_source_name(ctx, pointer)}` was skipped: it lacks a key, an id or a grantee"
+        )
+        return None
+    return Grant.trusted(
+        key_id=key_id,
+        grant_id=grant_id,
+        grantee_principal=grantee,
+        span=ctx.span(pointer),
+        **{name: value for name, value in fields.items() if value is not None},
+    )
+
+
+def _account_of(issuer: str | None) -> str | None:
+    """list-grants names the issuing account by its root ARN; the model keeps the account id."""
+    if issuer is None or not issuer.startswith("arn:"):
+        return issuer
+    try:
+        return parse_arn(issuer).account or issuer
+    except GrammarError:
+        return issuer
+
+
+def _read_operations(value: object, ctx: ReadContext, pointer: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        ctx.report(
+            SYN_STRUCTURE, f"field `Operations` must be an array of strings, found {describe(value)}", pointer
+        )
+        return ()
+    operations = []
+    for entry, entry_pointer in _string_or_list(value, ctx, pointer, "Operations"):
+        if isinstance(entry, str):
+            operations.append(entry)
+        elif isinstance(entry, Unknown):
+            _unresolved(ctx, entry_pointer, "a grant operation")
+        else:
+            ctx.report(
+                SYN_STRUCTURE, f"grant operations must be strings, found {describe(entry)}", entry_pointer
+            )
+    return tuple(operations)
+
+
+def _read_constraints(constraints: _Record | None) -> GrantConstraints | None:
+    if constraints is None:
+        return None
+    constraints.check_fields(_CONSTRAINT_FIELDS)
+    fields = {}
+    for name, field in (
+        ("EncryptionContextEquals", "encryption_context_equals"),
+        ("EncryptionContextSubset", "encryption_context_subset"),
+    ):
+        context = constraints.record(name, f"`{name}`")
+        if context is not None:
+            fields[field] = _encryption_context(context)
+    return GrantConstraints.trusted(**fields)
+
+
+def _encryption_context(context: _Record) -> dict[str, str]:
+    pairs = {}
+    for key in context.obj:
+        value = context.string(key)
+        if value is not None:
+            pairs[key] = value
+    return pairs
+
+
+_KEY_FIELDS = frozenset(
+    {
+        "AWSAccountId",
+        "KeyId",
+        "Arn",
+        "CreationDate",
+        "Enabled",
+        "Description",
+        "KeyUsage",
+        "KeyState",
+        "DeletionDate",
+        "ValidTo",
+        "Origin",
+        "CustomKeyStoreId",
+        "CloudHsmClusterId",
+        "ExpirationModel",
+        "KeyManager",
+        "CustomerMasterKeySpec",
+        "KeySpec",
+        "EncryptionAlgorithms",
+        "SigningAlgorithms",
+        "KeyAgreementAlgorithms",
+        "MultiRegion",
+        "MultiRegionConfiguration",
+        "PendingDeletionWindowInDays",
+        "MacAlgorithms",
+        "XksKeyConfiguration",
+        "CurrentKeyMaterialId",
+    }
+)
+_MULTI_REGION_FIELDS = frozenset({"MultiRegionKeyType", "PrimaryKey", "ReplicaKeys"})
+_KEY_MANAGERS: tuple[KeyManager, ...] = ("AWS", "CUSTOMER")
+_MULTI_REGION_KEY_TYPES = ("PRIMARY", "REPLICA")
+
+
+def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None:
+    """The `KeyMetadata` of `aws kms describe-key`; None when it has no `KeyId` or `Arn`."""
+    if not isinstance(obj, dict):
+        _not_an_object(obj, ctx, pointer, "key metadata")
+        return None
+    key = _Record(obj, ctx, pointer, "key metadata")
+    key.check_fields(_KEY_FIELDS)
+    key_id = key.string("KeyId", required=True)
+    arn = key.scalar("Arn", required=True)
+    fields: dict[str, Any] = {
+        "account": key.string("AWSAccountId"),
+        "key_manager": _choice(key, "KeyManager", _KEY_MANAGERS),
+        "key_spec": key.string("KeySpec") or key.string("CustomerMasterKeySpec"),
+        "key_usage": key.string("KeyUsage"),
+        "origin": key.string("Origin"),
+        "key_state": key.string("KeyState"),
+        "enabled": key.boolean("Enabled"),
+        "description": key.string("Description"),
+        "multi_region": key.boolean("MultiRegion"),
+        "deletion_date": key.timestamp("DeletionDate"),
+        "pending_window_days": key.integer("PendingDeletionWindowInDays"),
+    }
+    multi_region = key.record("MultiRegionConfiguration", "`MultiRegionConfiguration`")
+    if multi_region is not None:
+        multi_region.check_fields(_MULTI_REGION_FIELDS)
+        fields["multi_region_key_type"] = _choice(multi_region, "MultiRegionKeyType", _MULTI_REGION_KEY_TYPES)
+    if isinstance(arn, str):
+        try:
+            parsed = parse_arn(arn)
+        except GrammarError as error:
+            ctx.report(
+                SYN_RESOURCE_ARN,
+                f"key `Arn` is not a valid ARN: {error.message}",
+                pointer_join(pointer, "Arn"),
+            )
+        else:
+            fields.update(partition=parsed.partition, region=parsed.region or None)
+            fields["account"] = fields["account"] or parsed.account or None
+    fields["account"] = fields["account"] or ctx.account
+    if key_id is None or arn is None:
+        ctx.notes.append(
+            f"the key at `{_source_name(ctx, pointer)}` was skipped: it lacks its `KeyId` or its `Arn`"
+        )
+        return None
+    return Key.trusted(
+        arn=arn,
+        key_id=key_id,
+        span=ctx.span(pointer),
+        **{name: value for name, value in fields.items() if value is not None},
+    )
+
+
+def _choice(record: _Record, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = record.string(name)
+    if value is None or value in allowed:
+        return value
+    choices = " or ".join(f"`{choice}`" for choice in allowed)
+    record.ctx.report(
+        SYN_STRUCTURE,
+        f"field `{name}` must be {choices}, found `{value}`",
+        pointer_join(record.pointer, name),
+    )
+    return None

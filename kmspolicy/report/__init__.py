@@ -1,0 +1,1 @@
+"""What users see: findings (text, JSON, SARIF) and explanations of access decisions."""

@@ -1,0 +1,177 @@
+"""Hand-built account cases for the access graph, `tests/review_cases/<behaviour>.yaml`.
+
+A case is a small account written compactly (principals with their policies, trust policies, tags and
+boundaries; keys with policy, grants, tags, aliases; SCPs and RCPs as (target, policy)) plus what the
+graph must answer: `expect` entries (this principal can perform this action on this key, by these
+kinds of steps, through these roles, justified by these statements or grants) and `absent` entries
+(it cannot). Policies are written as YAML mappings and read by the real parser.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from kmspolicy.model import (
+    Account,
+    Grant,
+    GrantConstraints,
+    IamEntity,
+    InputKind,
+    Key,
+    OrgPolicyAttachment,
+    Policy,
+    PolicyKind,
+    Span,
+)
+from kmspolicy.parse import parse_text
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PrincipalSpec(_Strict):
+    type: str
+    name: str
+    policies: tuple[dict[str, Any], ...] = ()
+    trust: dict[str, Any] | None = None
+    boundary: dict[str, Any] | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+
+
+class GrantSpec(_Strict):
+    id: str
+    grantee: str
+    operations: tuple[str, ...]
+    encryption_context_equals: dict[str, str] | None = None
+    encryption_context_subset: dict[str, str] | None = None
+
+
+class KeySpec(_Strict):
+    id: str
+    policy: dict[str, Any] | None = None
+    grants: tuple[GrantSpec, ...] = ()
+    tags: dict[str, str] = Field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+    usage: str = "ENCRYPT_DECRYPT"
+    manager: str = "CUSTOMER"
+
+
+class OrgSpec(_Strict):
+    target: str
+    policy: dict[str, Any]
+
+
+class Expect(_Strict):
+    key: str
+    action: str
+    principal: str
+    steps: tuple[str, ...] | None = None
+    through: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    method: str | None = None
+    external: bool | None = None
+
+
+class Absent(_Strict):
+    key: str
+    action: str
+    principal: str
+
+
+class AccountCase(_Strict):
+    account: str
+    org: str | None = None
+    region: str = "us-east-1"
+    principals: tuple[PrincipalSpec, ...] = ()
+    keys: tuple[KeySpec, ...] = ()
+    scps: tuple[OrgSpec, ...] = ()
+    rcps: tuple[OrgSpec, ...] = ()
+    expect: tuple[Expect, ...] = ()
+    absent: tuple[Absent, ...] = ()
+
+    def key_arn(self, key_id: str) -> str:
+        return f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
+
+    def build(self, name: str) -> Account:
+        def policy(doc: dict[str, Any], kind: PolicyKind, label: str) -> Policy:
+            input_kind = InputKind.KEY_POLICY if kind is PolicyKind.KEY else InputKind.IDENTITY_POLICY
+            parsed = parse_text(json.dumps(doc), f"{name}/{label}.json", kind=input_kind)
+            found = parsed.documents[0].policies[0]
+            return found.model_copy(update={"kind": kind, "name": label})
+
+        principals = []
+        for p in self.principals:
+            arn = f"arn:aws:iam::{self.account}:{p.type}/{p.name}"
+            principals.append(
+                IamEntity(
+                    arn=arn,
+                    type=p.type,  # type: ignore[arg-type]
+                    name=p.name,
+                    account=self.account,
+                    tags=p.tags,
+                    groups=p.groups,
+                    policies=tuple(policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)),
+                    permission_boundary=policy(p.boundary, PolicyKind.BOUNDARY, f"{p.name}-boundary") if p.boundary else None,
+                    trust_policy=policy(p.trust, PolicyKind.TRUST, f"{p.name}-trust") if p.trust else None,
+                )
+            )
+        keys = []
+        for k in self.keys:
+            arn = self.key_arn(k.id)
+            grants = tuple(
+                Grant(
+                    key_id=arn,
+                    grant_id=g.id,
+                    grantee_principal=g.grantee,
+                    operations=g.operations,
+                    constraints=GrantConstraints(
+                        encryption_context_equals=g.encryption_context_equals,
+                        encryption_context_subset=g.encryption_context_subset,
+                    )
+                    if g.encryption_context_equals or g.encryption_context_subset
+                    else None,
+                    span=Span(file=f"{name}/grants.json", pointer=f"/{g.id}"),
+                )
+                for g in k.grants
+            )
+            keys.append(
+                Key(
+                    arn=arn,
+                    key_id=k.id,
+                    account=self.account,
+                    region=self.region,
+                    key_usage=k.usage,
+                    key_manager=k.manager,  # type: ignore[arg-type]
+                    tags=k.tags,
+                    aliases=k.aliases,
+                    policy=policy(k.policy, PolicyKind.KEY, k.id) if k.policy else None,
+                    policy_declared=k.policy is not None,
+                    grants=grants,
+                )
+            )
+
+        def attachments(specs: tuple[OrgSpec, ...], kind: PolicyKind) -> tuple[OrgPolicyAttachment, ...]:
+            return tuple(
+                OrgPolicyAttachment(target=s.target, policy=policy(s.policy, kind, f"{kind.value}-{i}"))
+                for i, s in enumerate(specs)
+            )
+
+        return Account(
+            account_id=self.account,
+            org_id=self.org,
+            principals=tuple(principals),
+            keys=tuple(keys),
+            scps=attachments(self.scps, PolicyKind.SCP),
+            rcps=attachments(self.rcps, PolicyKind.RCP),
+        )
+
+
+def load_case(path: Path) -> AccountCase:
+    return AccountCase.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -1,0 +1,229 @@
+"""What a change grants: every access NEW allows that OLD does not (and what it takes away).
+
+Both inputs (snapshots, bare policies, templates, plans) become accounts (`graph.account_of`). The
+universe is the union of what they mention: their principals, the accounts and services their
+policies and grants name, one hypothetical principal in the organisation, one in any other account;
+their keys, and the roles with trust policies; the KMS actions their statements and grants cover
+(`sts:AssumeRole` for roles). For each (principal, key or role, action) the evaluator decides the
+request under both versions, first with the plain context, then with every witness context built from
+the condition values of both versions (so a loosened `StringLike` or a dropped `aws:PrincipalOrgID` is
+found with values that satisfy NEW and not OLD). A change carries its witness: a concrete request
+that NEW allows and OLD denies (or the reverse, `removed=True`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from kmspolicy.catalog import action as action_info
+from kmspolicy.catalog import expand_actions
+from kmspolicy.evaluate import Target, evaluate
+from kmspolicy.model import (
+    Account,
+    ContextValue,
+    Decision,
+    Document,
+    Frozen,
+    Grant,
+    Key,
+    Policy,
+    Request,
+    Situation,
+    StatementRef,
+)
+from kmspolicy.review.graph import (
+    ASSUME,
+    Actor,
+    account_of,
+    actors_of,
+    applicable,
+    moved_for,
+    situation_of,
+    trust_targets,
+)
+from kmspolicy.review.witness import witness_contexts
+
+_WITNESS_LIMIT = 512
+
+
+class Side(Frozen):
+    effect: str
+    reason: str
+    refs: tuple[StatementRef, ...] = ()
+
+
+class Change(Frozen):
+    principal: str
+    resource: str
+    action: str
+    removed: bool
+    external: bool
+    witness: Request
+    new: Side
+    old: Side
+
+
+class DiffResult(Frozen):
+    changes: tuple[Change, ...]
+
+    @property
+    def added(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if not c.removed)
+
+    @property
+    def removed(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.removed)
+
+
+def _side(decision: Decision | None) -> Side:
+    if decision is None:
+        return Side(effect="IMPLICIT_DENY", reason="the principal or resource does not exist in this version")
+    return Side(effect=decision.effect, reason=decision.reason, refs=decision.determining)
+
+
+class _Version:
+    """One input: its callers and its targets (keys with their actions, roles with `sts:AssumeRole`)."""
+
+    def __init__(self, account: Account, trusted: frozenset[str], orgs: frozenset[str]) -> None:
+        self.account = account
+        self.actors, self.targets = actors_of(account, trusted_accounts=trusted, trusted_orgs=orgs)
+        self.keys = {arn: t.key for arn, t in self.targets.items()}
+        self.roles = trust_targets(account)
+        self._situations: dict[tuple[str, str], Situation] = {}
+
+    def _target(self, node: str, resource: str) -> Target | None:
+        if resource in self.roles:
+            return moved_for(self.roles[resource], self.actors[node])
+        return self.targets.get(resource)
+
+    def decide(self, node: str, resource: str, action: str, context: dict[str, ContextValue]) -> Decision | None:
+        actor = self.actors.get(node)
+        if actor is None:
+            return None
+        situation = self._situations.get((node, resource))
+        if situation is None:
+            target = self._target(node, resource)
+            if target is None:
+                return None
+            situation = situation_of(actor.subject, target)
+            self._situations[(node, resource)] = situation
+        request = Request(principal=actor.subject.principal, action=action, resource=resource, context=context)
+        return evaluate(situation, request, trace=False)
+
+    def policies_for(self, node: str, resource: str) -> list[Policy | None]:
+        actor = self.actors.get(node)
+        target = self.targets.get(resource) or self.roles.get(resource)
+        found: list[Policy | None] = []
+        if target is not None:
+            found.append(target.key_policy or target.key.policy)
+        if actor is not None:
+            found.extend((*actor.subject.identity_policies, actor.subject.permission_boundary))
+        return found
+
+    def grants_for(self, resource: str) -> tuple[Grant, ...]:
+        target = self.targets.get(resource)
+        return target.grants if target is not None else ()
+
+
+def _actions_of(policies: Iterable[Policy | None], keys: Iterable[Key]) -> set[str]:
+    """The KMS key actions the statements and grants cover (NotAction covers every other one)."""
+    every = {a for a in expand_actions("kms:*") if (info := action_info(a)) is not None and not info.key_less}
+    found: set[str] = set()
+    for policy in policies:
+        for statement in policy.statements if policy is not None else ():
+            if statement.not_action is not None:
+                found |= every
+            for item in statement.action or ():
+                if isinstance(item.value, str):
+                    found |= expand_actions(item.value) & every
+    for key in keys:
+        for grant in key.grants:
+            found |= {f"kms:{op}" for op in grant.operations} & every
+    return found
+
+
+def _all_policies(account: Account) -> Iterator[Policy | None]:
+    for key in account.keys:
+        yield key.policy
+    for entity in account.principals:
+        yield from entity.policies
+        yield entity.permission_boundary
+
+
+def diff(
+    old: Account | Document,
+    new: Account | Document,
+    *,
+    account: str | None = None,
+    actions: Sequence[str] | None = None,
+    trusted_accounts: Iterable[str] = (),
+    trusted_orgs: Iterable[str] = (),
+) -> DiffResult:
+    """Every access NEW allows that OLD does not (`removed=False`), and every one it takes away."""
+    new_account = account_of(new, account=account)
+    old_account = account_of(old, account=account or new_account.account_id)
+    trusted = frozenset(trusted_accounts)
+    orgs = frozenset(trusted_orgs)
+    versions = (_Version(old_account, trusted, orgs), _Version(new_account, trusted, orgs))
+    old_v, new_v = versions
+    for one, other in ((old_v, new_v), (new_v, old_v)):
+        # a hypothetical principal (another account, `*`, one named but not described) exists in both
+        for node, actor in one.actors.items():
+            if actor.hypothetical and node not in other.actors:
+                other.actors[node] = actor
+    wanted = set(actions) if actions is not None else (
+        _actions_of(_all_policies(old_account), old_account.keys) | _actions_of(_all_policies(new_account), new_account.keys)
+    )
+    nodes = sorted(set(old_v.actors) | set(new_v.actors))
+    keys = {**old_v.keys, **new_v.keys}
+    resources = [(arn, sorted(a for a in wanted if applicable(key, a))) for arn, key in sorted(keys.items())]
+    resources += [(arn, [ASSUME]) for arn in sorted(set(old_v.roles) | set(new_v.roles))]
+    changes: list[Change] = []
+    for node in nodes:
+        actor = new_v.actors.get(node) or old_v.actors[node]
+        for resource, acts in resources:
+            if node == resource:
+                continue
+            policies = [*old_v.policies_for(node, resource), *new_v.policies_for(node, resource)]
+            grants = [*old_v.grants_for(resource), *new_v.grants_for(resource)]
+            contexts = witness_contexts(policies, grants, limit=_WITNESS_LIMIT)
+            for act in acts:
+                changes.extend(_compare(actor, resource, act, contexts, old_v, new_v))
+    return DiffResult(changes=tuple(changes))
+
+
+def _compare(
+    actor: Actor,
+    resource: str,
+    act: str,
+    contexts: list[dict[str, ContextValue]],
+    old_v: _Version,
+    new_v: _Version,
+) -> Iterator[Change]:
+    found_added = found_removed = False
+    for context in contexts:
+        new_d = new_v.decide(actor.node, resource, act, context)
+        old_d = old_v.decide(actor.node, resource, act, context)
+        now = new_d is not None and new_d.effect == "ALLOW"
+        before = old_d is not None and old_d.effect == "ALLOW"
+        if now == before:
+            continue
+        if (now and found_added) or (before and found_removed):
+            continue
+        witness = Request(principal=actor.subject.principal, action=act, resource=resource, context=context)
+        yield Change(principal=actor.node, resource=resource, action=act, removed=before, external=actor.external,
+                     witness=witness, new=_side(new_d), old=_side(old_d))
+        found_added = found_added or now
+        found_removed = found_removed or before
+        if found_added and found_removed:
+            return
+
+
+def diff_json(result: DiffResult) -> dict[str, object]:
+    return {
+        "added": [c.model_dump(mode="json", exclude_none=True) for c in result.added],
+        "removed": [c.model_dump(mode="json", exclude_none=True) for c in result.removed],
+    }
+
+
+__all__ = ["Change", "DiffResult", "Side", "diff", "diff_json"]

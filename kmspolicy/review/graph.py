@@ -1,0 +1,911 @@
+"""The access graph of a whole account: who can do what with each key, directly or by a path.
+
+Nodes are principals (users, roles, groups, one hypothetical principal per external account named
+anywhere, one for the account's organisation, `*` for any other account, service principals), keys
+and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a policy a second time):
+
+* `access`   principal -> key: the evaluator allows `action`; `conditions` is the request context that
+  made it ALLOW (empty for a plain call) and `refs` the decision's determining statements or grants;
+* `assume`   principal -> role: `sts:AssumeRole`, decided with the role's trust policy standing as the
+  resource policy and the caller's identity policies (see `TRUST_GAP`);
+* `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
+  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends on itself or a role it can
+  assume, or `kms:TagResource` setting a tag an ABAC condition asks for); the evaluator decides both
+  the enabling call and the access of the changed account;
+* `member` user -> group and `alias` alias -> key, for the picture only.
+
+External accounts and `*` are hypothetical principals whose own account allows them everything, so
+only the key owner's side limits them; their access is `external` unless the account (or for the
+organisation node, the organisation) is trusted.
+
+Work is shared: `evaluate_grid` decides once per class of principals that the policies cannot tell
+apart, and keys whose policy, grants, tags, aliases and configuration are equal and that the same IAM
+`Resource` patterns match are decided once per class.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import networkx as nx
+
+from kmspolicy.catalog import GRANT_OPERATIONS
+from kmspolicy.conditions import ArnGlob
+from kmspolicy.evaluate import Subject, Target, evaluate, evaluate_grid
+from kmspolicy.model import (
+    Account,
+    ContextValue,
+    Decision,
+    Document,
+    Grant,
+    IamEntity,
+    Item,
+    Key,
+    Policy,
+    PolicyKind,
+    PolicyLevel,
+    Principal,
+    Request,
+    Situation,
+    Span,
+    Statement,
+    StatementRef,
+    Unknown,
+)
+from kmspolicy.review.witness import witness_contexts
+
+DEFAULT_ACTIONS: tuple[str, ...] = (
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:Sign",
+    "kms:GenerateMac",
+    "kms:CreateGrant",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:TagResource",
+)
+ASSUME = "sts:AssumeRole"
+IAM_WRITES_ROLE = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
+IAM_WRITES_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
+_WITNESS_LIMIT = 64
+TRUST_GAP = (
+    "the evaluator reads a trust policy only as a key policy: trust statements have no `Resource`, so a `*`"
+    " Resource is supplied, and `sts:AssumeRole` is not in the cross-account action list, so cross-account"
+    " callers are decided as if the role were in their account"
+)
+
+NodeKind = Literal["user", "role", "group", "external", "org", "any", "service", "key", "alias"]
+EdgeKind = Literal["access", "assume", "escalate", "member", "alias"]
+
+_SYNTH = Span(file="<kmspolicy>", pointer="")
+_ALLOW_ALL = Policy(
+    kind=PolicyKind.IDENTITY,
+    name="hypothetical: its own account allows everything",
+    statements=(
+        Statement(
+            index=0,
+            sid="kmspolicy-hypothetical-allow-all",
+            effect="Allow",
+            action=(Item(value="*", span=_SYNTH),),
+            resource=(Item(value="*", span=_SYNTH),),
+            span=_SYNTH,
+        ),
+    ),
+    span=_SYNTH,
+)
+
+
+_AddEdge = Callable[["Actor", str, str, Decision, dict[str, ContextValue]], None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A node that makes requests: the request principal and everything in force on it."""
+
+    node: str
+    kind: NodeKind
+    subject: Subject
+    account: str | None
+    external: bool
+    label: str
+    hypothetical: bool = False  # stands for principals the input does not describe (other accounts, `*`)
+
+
+@dataclass
+class AccessGraph:
+    """The graph and what it was built from; `graph` is a networkx MultiDiGraph."""
+
+    graph: nx.MultiDiGraph
+    account: Account
+    actions: tuple[str, ...]
+    actors: dict[str, Actor]
+    keys: dict[str, Key]
+    targets: dict[str, Target]
+    notes: list[str] = field(default_factory=list)
+
+    def situation(self, node: str, key_arn: str) -> Situation:
+        """The evaluator's situation of `node` calling on `key_arn` (what an access edge was decided in)."""
+        return situation_of(self.actors[node].subject, self.targets[key_arn])
+
+    def request(self, node: str, action: str, key_arn: str, context: dict[str, ContextValue]) -> Request:
+        return Request(principal=self.actors[node].subject.principal, action=action, resource=key_arn, context=context)
+
+    def edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, object]]]:
+        for source, target, data in self.graph.edges(data=True):
+            if data["kind"] == kind:
+                yield source, target, data
+
+    def find_key(self, name: str) -> str | None:
+        """A key node by ARN, key id or alias name (`alias/app-data`)."""
+        for arn, key in self.keys.items():
+            if name in (arn, key.key_id) or name in key.aliases or name.endswith(":" + key.key_id):
+                return arn
+        return None
+
+    def find_principal(self, name: str) -> str | None:
+        """A principal node by ARN, user/role name, account id, service name or `*`."""
+        if name in self.actors or name in self.graph:
+            return name
+        if name.isdigit():
+            root = f"arn:aws:iam::{name}:root"
+            return root if root in self.actors else None
+        for node, actor in self.actors.items():
+            if actor.kind in ("user", "role") and node.rsplit("/", 1)[-1] == name:
+                return node
+        return None
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def account_of(source: Account | Document, *, account: str | None = None) -> Account:
+    """An Account for any parsed input: a snapshot's own, or one assembled from keys, principals and
+    policies that a template, plan or policy file declares.
+
+    A bare key policy becomes the policy of a key named `policy-under-review`; a bare identity policy
+    becomes the policy of a role named `policy-under-review`.
+    """
+    if isinstance(source, Account):
+        return source
+    if source.account is not None:
+        return source.account
+    owner = account or _owner_of(source)
+    keys = list(source.keys)
+    principals = list(source.principals)
+    # a template or plan attaches its policies to its principals; only a bare policy file stands alone
+    loose = () if keys or principals else source.policies
+    for policy in loose:
+        if policy.kind is PolicyKind.KEY:
+            keys.append(_review_key(owner, policy))
+        elif policy.kind is PolicyKind.IDENTITY:
+            principals.append(
+                IamEntity(
+                    arn=f"arn:aws:iam::{owner}:role/policy-under-review",
+                    type="role",
+                    name="policy-under-review",
+                    account=owner,
+                    policies=(policy,),
+                )
+            )
+    if source.grants and keys:
+        first = keys[0]
+        keys[0] = first.model_copy(update={"grants": (*first.grants, *source.grants)})
+    if any(p.kind is PolicyKind.IDENTITY for p in loose) and not keys:
+        keys.append(Key(arn=f"arn:aws:kms:us-east-1:{owner}:key/default-policy-key", key_id="default-policy-key",
+                        account=owner, policy_declared=False))
+    keys, principals = _placeholders(owner, keys, principals)
+    return Account(account_id=owner, principals=tuple(principals), keys=tuple(keys), aliases=source.aliases)
+
+
+def _placeholders(owner: str, keys: list[Key], principals: list[IamEntity]) -> tuple[list[Key], list[IamEntity]]:
+    """Keys a template declares have no ARN before deployment: give each a placeholder ARN, and point the
+    template's own references to it (`GetAtt(DataKey.Arn)` in an IAM `Resource`) at that placeholder."""
+    refs: dict[str, str] = {}
+    placed = []
+    for key in keys:
+        if isinstance(key.arn, Unknown):
+            arn = f"arn:aws:kms:{key.region or 'us-east-1'}:{key.account or owner}:key/{key.key_id}"
+            refs[key.arn.expr] = arn
+            refs[f"Ref({key.key_id})"] = arn
+            key = key.model_copy(update={"arn": arn})
+        placed.append(key)
+    if not refs:
+        return placed, principals
+
+    def resolve(policy: Policy) -> Policy:
+        def items(found: tuple[Item, ...] | None) -> tuple[Item, ...] | None:
+            if found is None:
+                return None
+            return tuple(
+                i.model_copy(update={"value": refs[i.value.expr]}) if isinstance(i.value, Unknown) and i.value.expr in refs else i
+                for i in found
+            )
+
+        statements = tuple(
+            s.model_copy(update={"resource": items(s.resource), "not_resource": items(s.not_resource)})
+            for s in policy.statements
+        )
+        return policy.model_copy(update={"statements": statements})
+
+    resolved = [e.model_copy(update={"policies": tuple(resolve(p) for p in e.policies)}) for e in principals]
+    return placed, resolved
+
+
+def _review_key(owner: str, policy: Policy) -> Key:
+    return Key(
+        arn=f"arn:aws:kms:us-east-1:{owner}:key/policy-under-review",
+        key_id="policy-under-review",
+        account=owner,
+        region="us-east-1",
+        policy=policy,
+    )
+
+
+def _owner_of(document: Document) -> str:
+    for key in document.keys:
+        if key.account:
+            return key.account
+        if isinstance(key.arn, str) and key.arn.count(":") >= 5 and key.arn.split(":")[4]:
+            return key.arn.split(":")[4]
+    for principal in document.principals:
+        return principal.account
+    for policy in document.policies:
+        for value in _principal_values(policy):
+            if value.endswith(":root"):
+                return value.split(":")[4]
+    return "111122223333"
+
+
+# --------------------------------------------------------------------------- building
+
+_BY_DOCUMENT: dict[tuple[int, frozenset[str], frozenset[str], bool, tuple[str, ...]], tuple[Document, AccessGraph]] = {}
+
+
+def graph_for(
+    document: Document,
+    *,
+    trusted_accounts: Iterable[str] = (),
+    trusted_orgs: Iterable[str] = (),
+    org_policies: bool = True,
+    actions: Sequence[str] = DEFAULT_ACTIONS,
+) -> AccessGraph:
+    """The graph of one parsed document, built once however many rules and keys ask for it.
+
+    With `org_policies=False` the SCPs and RCPs are left out: what the account would allow without them.
+    """
+    cache_key = (id(document), frozenset(trusted_accounts), frozenset(trusted_orgs), org_policies, tuple(actions))
+    found = _BY_DOCUMENT.get(cache_key)
+    if found is not None and found[0] is document:
+        return found[1]
+    if len(_BY_DOCUMENT) >= 8:
+        _BY_DOCUMENT.clear()
+    account = account_of(document)
+    if not org_policies:
+        account = account.model_copy(update={"scps": (), "rcps": ()})
+    graph = build_graph(account, trusted_accounts=cache_key[1], trusted_orgs=cache_key[2], actions=actions)
+    _BY_DOCUMENT[cache_key] = (document, graph)
+    return graph
+
+
+
+def actors_of(
+    account: Account, *, trusted_accounts: Iterable[str] = (), trusted_orgs: Iterable[str] = ()
+) -> tuple[dict[str, Actor], dict[str, Target]]:
+    """The graph's principal nodes (as callers) and key targets, without deciding anything."""
+    builder = _Builder(account, (), frozenset(trusted_accounts), frozenset(trusted_orgs))
+    builder.nodes()
+    return builder.actors, builder.targets
+
+
+def build_graph(
+    source: Account | Document,
+    *,
+    actions: Sequence[str] = DEFAULT_ACTIONS,
+    trusted_accounts: Iterable[str] = (),
+    trusted_orgs: Iterable[str] = (),
+    account: str | None = None,
+    escalation: bool = True,
+) -> AccessGraph:
+    """Build the access graph of an account snapshot (or of the resources an input declares)."""
+    acct = account_of(source, account=account)
+    builder = _Builder(acct, tuple(actions), frozenset(trusted_accounts), frozenset(trusted_orgs))
+    builder.run(escalation)
+    return builder.result
+
+
+class _Builder:
+    def __init__(self, account: Account, actions: tuple[str, ...], trusted: frozenset[str], orgs: frozenset[str]) -> None:
+        self.account = account
+        self.owner = account.account_id or "111122223333"
+        self.trusted = trusted | {self.owner}
+        self.orgs = orgs
+        self.scps = org_levels(account.scps, self.owner)
+        self.rcps = org_levels(account.rcps, self.owner)
+        self.g = nx.MultiDiGraph()
+        self.actors: dict[str, Actor] = {}
+        self.keys = {str(k.arn): k for k in account.keys if isinstance(k.arn, str)}
+        self.targets = {arn: Target(key=k, grants=k.grants, rcps=self.rcps) for arn, k in self.keys.items()}
+        self.result = AccessGraph(self.g, account, actions, self.actors, self.keys, self.targets)
+        self.actions = actions
+        self.held: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, key) -> actions allowed
+        self._situations: dict[tuple[int, int], tuple[Subject, Target, Situation]] = {}
+
+    # -- nodes
+
+    def run(self, escalation: bool) -> None:
+        self.nodes()
+        self._access(list(self.actors.values()), self.keys, self.actions, self._add_access)
+        self._trust()
+        if escalation:
+            self._escalations()
+
+    def nodes(self) -> None:
+        for entity in self.account.principals:
+            if entity.type == "group":
+                self.g.add_node(entity.arn, kind="group", label=entity.name, account=entity.account, external=False)
+                continue
+            subject = Subject(
+                principal=entity.arn,
+                identity_policies=entity.policies,
+                permission_boundary=entity.permission_boundary,
+                scps=self.scps if entity.account == self.owner else None,
+                caller_tags=tuple(sorted(entity.tags.items())),
+                caller_org_id=self.account.org_id,
+            )
+            self._actor(Actor(entity.arn, entity.type, subject, entity.account, entity.account not in self.trusted,
+                              entity.name))
+        for entity in self.account.principals:
+            for group in entity.groups:
+                target = next((p.arn for p in self.account.principals if p.type == "group" and p.name == group), None)
+                if target is not None:
+                    self.g.add_edge(entity.arn, target, kind="member")
+        named_accounts: set[str] = set()
+        for value, ptype in self._named_principals():
+            if ptype == "Service":
+                self._actor(Actor(value, "service", Subject(principal=value), None, False, value, True))
+                continue
+            parts = value.split(":")
+            if len(parts) < 6 or not parts[4].isdigit():
+                continue
+            if parts[4] == self.owner:
+                if value not in self.actors and not value.endswith(":root") and ":iam::" in value:
+                    # named by a policy but not in the input: its own policies are unknown, so assume they
+                    # allow everything and let the key owner's side decide
+                    kind: NodeKind = "user" if ":user/" in value else "role"
+                    subject = Subject(principal=value, identity_policies=(_ALLOW_ALL,), scps=self.scps,
+                                      caller_org_id=self.account.org_id)
+                    self._actor(Actor(value, kind, subject, self.owner, False, value.rsplit("/", 1)[-1], True))
+                continue
+            named_accounts.add(parts[4])
+            if not value.endswith(":root") and ":iam::" in value:
+                self._external(value, parts[4], value.rsplit("/", 1)[-1])
+        for other in sorted(named_accounts):
+            self._external(f"arn:aws:iam::{other}:root", other, f"any principal in {other}",
+                           principal=f"arn:aws:iam::{other}:role/{ANY_PRINCIPAL_NAME}")
+        known = {self.owner, *named_accounts}
+        if not any(e.type != "group" for e in self.account.principals):
+            # no IAM in the input (a bare key policy, a template of keys): stand for the owner's principals
+            self._external(f"arn:aws:iam::{self.owner}:root", self.owner, f"any principal in {self.owner}",
+                           principal=f"arn:aws:iam::{self.owner}:role/{ANY_PRINCIPAL_NAME}")
+        if self.account.org_id:
+            member = _unused_account(known)
+            known.add(member)
+            subject = Subject(principal=f"arn:aws:iam::{member}:role/{ANY_PRINCIPAL_NAME}",
+                              identity_policies=(_ALLOW_ALL,), caller_org_id=self.account.org_id)
+            node = f"org:{self.account.org_id}"
+            self._actor(Actor(node, "org", subject, member, self.account.org_id not in self.orgs,
+                              f"any principal in organisation {self.account.org_id}", True))
+        anyone = _unused_account(known)
+        subject = Subject(principal=f"arn:aws:iam::{anyone}:role/{ANY_PRINCIPAL_NAME}", identity_policies=(_ALLOW_ALL,))
+        self._actor(Actor("*", "any", subject, anyone, True, "any principal in any other account", True))
+        for arn, key in self.keys.items():
+            self.g.add_node(arn, kind="key", label=key.aliases[0] if key.aliases else key.key_id, account=key.account,
+                            external=False)
+            for alias in key.aliases:
+                self.g.add_node(alias, kind="alias", label=alias, account=key.account, external=False)
+                self.g.add_edge(alias, arn, kind="alias")
+
+    def _external(self, node: str, account: str, label: str, *, principal: str | None = None) -> None:
+        own = account == self.owner
+        subject = Subject(principal=principal or node, identity_policies=(_ALLOW_ALL,), scps=self.scps if own else None,
+                          caller_org_id=self.account.org_id if own else None)
+        self._actor(Actor(node, "role" if own else "external", subject, account, account not in self.trusted, label, True))
+
+    def _actor(self, actor: Actor) -> None:
+        if actor.node in self.actors:
+            return
+        self.actors[actor.node] = actor
+        self.g.add_node(actor.node, kind=actor.kind, label=actor.label, account=actor.account, external=actor.external)
+
+    def _named_principals(self) -> Iterator[tuple[str, str]]:
+        for key in self.keys.values():
+            if key.policy is not None:
+                yield from _principal_pairs(key.policy)
+            for grant in key.grants:
+                if isinstance(grant.grantee_principal, str):
+                    value = grant.grantee_principal
+                    yield value, "AWS" if value.startswith("arn:") or value.isdigit() else "Service"
+        for entity in self.account.principals:
+            if entity.trust_policy is not None:
+                yield from _principal_pairs(entity.trust_policy)
+
+    # -- key access
+
+    def _key_classes(self, keys: dict[str, Key], targets: dict[str, Target]) -> dict[str, list[str]]:
+        """Representative key ARN -> the keys it stands for (itself first).
+
+        Keys are alike when everything the evaluator reads about them is equal: the policy in force (a
+        role's trust policy for role targets), the grants, tags, aliases, configuration, RCPs, and which
+        IAM `Resource` patterns match their ARN.
+        """
+        patterns = sorted(self._resource_patterns())
+        classes: dict[tuple[object, ...], list[str]] = {}
+        for arn, key in keys.items():
+            target = targets[arn]
+            matched = tuple(p for p in patterns if ArnGlob(p).match(arn))
+            signature = (
+                _policy_print(target.key_policy or key.policy), key.policy_declared,
+                tuple((g.grant_id, g.grantee_principal) for g in target.grants), id(target.rcps),
+                tuple(sorted(key.tags.items())), key.aliases, key.account, key.region, key.key_manager, key.key_spec,
+                key.key_usage, key.origin, key.enabled, key.key_state, key.multi_region, matched,
+            )
+            classes.setdefault(signature, []).append(arn)
+        return {members[0]: members for members in classes.values()}
+
+    def _resource_patterns(self) -> set[str]:
+        found: set[str] = set()
+        for actor in self.actors.values():
+            s = actor.subject
+            for policy in (*s.identity_policies, s.permission_boundary):
+                for statement in policy.statements if policy is not None else ():
+                    for item in (*(statement.resource or ()), *(statement.not_resource or ())):
+                        if isinstance(item.value, str) and item.value != "*":
+                            found.add(item.value)
+        for levels in (self.scps, self.rcps):
+            for level in levels or ():
+                for policy in level.policies:
+                    for statement in policy.statements:
+                        for item in (*(statement.resource or ()), *(statement.not_resource or ())):
+                            if isinstance(item.value, str) and item.value != "*":
+                                found.add(item.value)
+        return found
+
+    def _access(
+        self,
+        actors: list[Actor],
+        keys: dict[str, Key],
+        actions: Sequence[str],
+        add: _AddEdge,
+        targets: dict[str, Target] | None = None,
+    ) -> None:
+        """Decide every actor x key x action, plain context first, then the witness contexts."""
+        targets = targets or self.targets
+        classes = self._key_classes(keys, targets)
+        reps = list(classes)
+        subjects = [a.subject for a in actors]
+        rep_targets = [targets[r] for r in reps]
+        plain = evaluate_grid(subjects, rep_targets, actions)
+        # subjects that evaluate_grid decided together (one Decision object) stay alike under any request
+        # context, so a witness found for one of them holds for all
+        denied: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+        for (s, t, action), decision in plain.items():
+            if decision.effect == "ALLOW":
+                for arn in classes[reps[t]]:
+                    if applicable(keys[arn], action):
+                        add(actors[s], arn, action, decision, {})
+            else:
+                denied[(t, id(decision), action)].append(s)
+        contexts_of: dict[tuple[int, ...], list[dict[str, ContextValue]]] = {}
+        for (t, _, action), members in denied.items():
+            target = rep_targets[t]
+            subject = subjects[members[0]]
+            policy = target.key_policy or target.key.policy
+            policies = (policy, *subject.identity_policies, subject.permission_boundary)
+            signature = (id(target), *(id(p) for p in policies))
+            contexts = contexts_of.get(signature)
+            if contexts is None:
+                contexts = witness_contexts(policies, target.grants, limit=_WITNESS_LIMIT)[1:]
+                contexts_of[signature] = contexts
+            if not contexts:
+                continue
+            situation = self._situation_of(subject, target)
+            arn_of = str(target.key.arn)
+            for context in contexts:
+                request = Request(principal=subject.principal, action=action, resource=arn_of, context=context)
+                decision = evaluate(situation, request, trace=False)
+                if decision.effect == "ALLOW":
+                    for s in members:
+                        for arn in classes[reps[t]]:
+                            if applicable(keys[arn], action):
+                                add(actors[s], arn, action, decision, context)
+                    break
+
+    def _situation_of(self, subject: Subject, target: Target) -> Situation:
+        """One Situation object per (subject, target), so that the evaluator's caches are reused."""
+        cached = self._situations.get((id(subject), id(target)))
+        if cached is not None and cached[0] is subject and cached[1] is target:
+            return cached[2]
+        found = situation_of(subject, target)
+        self._situations[(id(subject), id(target))] = (subject, target, found)
+        return found
+
+    def _add_access(self, actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+        self.held[(actor.node, arn)].add(action)
+        self.g.add_edge(actor.node, arn, key=f"access:{action}", kind="access", action=action, conditions=context,
+                        refs=decision.determining, reason=decision.reason, external=actor.external)
+
+    # -- trust
+
+    def _trust(self) -> None:
+        if not any(e.trust_policy is not None for e in self.account.principals):
+            return
+        internal = [a for a in self.actors.values() if a.account == self.owner or a.kind == "service"]
+        outside = [a for a in self.actors.values() if a not in internal]
+        role_targets = trust_targets(self.account)
+        role_keys = {arn: t.key for arn, t in role_targets.items()}
+
+        def add(actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+            if actor.node != arn:
+                refs = tuple(r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r
+                             for r in decision.determining)
+                reason = decision.reason.replace("the key policy", "the trust policy")
+                self.g.add_edge(actor.node, arn, key="assume", kind="assume", action=action, conditions=context,
+                                refs=refs, reason=reason, external=actor.external)
+
+        self._access(internal, role_keys, (ASSUME,), add, role_targets)
+        # cross-account callers: decided with the role standing in the caller's account (TRUST_GAP)
+        for actor in outside:
+            for arn, target in role_targets.items():
+                moved = moved_for(target, actor)
+                self._access([actor], {arn: moved.key}, (ASSUME,), add, {arn: moved})
+        self.result.notes.append(TRUST_GAP)
+
+    # -- escalation
+
+    def _escalations(self) -> None:
+        internal = [a for a in self.actors.values() if a.kind in ("user", "role")]
+        for actor in internal:
+            for arn in self.keys:
+                held = self.held.get((actor.node, arn), set())
+                if "kms:CreateGrant" in held:
+                    self._by_grant(actor, arn, held)
+                if "kms:PutKeyPolicy" in held:
+                    self._by_key_policy(actor, arn, held)
+                if "kms:TagResource" in held:
+                    self._by_tag(actor, arn, held)
+        self._by_iam_write(internal)
+
+    def _escalate(self, actor: Actor, arn: str, action: str, method: str, via: str, enabling: Decision,
+                  gained: Decision, context: dict[str, ContextValue]) -> None:
+        if action in self.held.get((actor.node, arn), set()) or not applicable(self.keys[arn], action):
+            return
+        self.g.add_edge(actor.node, arn, key=f"escalate:{action}:{method}:{via}", kind="escalate", action=action,
+                        method=method, via=via, conditions=context, refs=(*enabling.determining, *gained.determining),
+                        reason=f"{enabling.reason}; then {gained.reason}", external=actor.external)
+
+    def _by_grant(self, actor: Actor, arn: str, held: set[str]) -> None:
+        target = self.targets[arn]
+        situation = situation_of(actor.subject, target)
+        for action in self.actions:
+            operation = action.split(":", 1)[1]
+            if action in held or operation not in GRANT_OPERATIONS:
+                continue
+            # the CreateGrant call needs what made it ALLOW (a ViaService, an MFA flag) plus the grant's own keys
+            base = self.g.edges[actor.node, arn, "access:kms:CreateGrant"]["conditions"]
+            context = {**base, "kms:GrantOperations": (operation,), "kms:GranteePrincipal": actor.subject.principal}
+            enabling = evaluate(situation, Request(principal=actor.subject.principal, action="kms:CreateGrant",
+                                                   resource=arn, context=context), trace=False)
+            if enabling.effect != "ALLOW":
+                continue
+            self._with_grant(actor, arn, action, enabling, context)
+
+    def _with_grant(self, actor: Actor, arn: str, action: str, enabling: Decision, context: dict[str, ContextValue]) -> None:
+        key = self.keys[arn]
+        grant = Grant(key_id=key.key_id, grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
+                      grantee_principal=actor.subject.principal, operations=(action.split(":", 1)[1],), span=_SYNTH)
+        changed = Target(key=key, grants=(*key.grants, grant), rcps=self.targets[arn].rcps)
+        gained = evaluate(situation_of(actor.subject, changed), self.result.request(actor.node, action, arn, {}), trace=False)
+        if gained.effect == "ALLOW":
+            self._escalate(actor, arn, action, "kms:CreateGrant", "a grant to itself", enabling, gained, context)
+
+    def _by_key_policy(self, actor: Actor, arn: str, held: set[str]) -> None:
+        key = self.keys[arn]
+        enabling = next(d for d in self._decisions(actor, arn, "kms:PutKeyPolicy"))
+        statement = Statement(
+            index=0,
+            sid="kmspolicy-added",
+            effect="Allow",
+            principal=(Principal(type="AWS", value=actor.subject.principal, raw=actor.subject.principal, span=_SYNTH),),
+            action=(Item(value="kms:*", span=_SYNTH),),
+            resource=(Item(value="*", span=_SYNTH),),
+            span=_SYNTH,
+        )
+        # whoever puts the policy writes all of it: the old statements, denies included, are gone; only
+        # the caller's own IAM side (boundary, SCPs) and the RCPs can still refuse it
+        policy = Policy(kind=PolicyKind.KEY, name="rewritten key policy", statements=(statement,), span=_SYNTH)
+        changed = Target(key=key.model_copy(update={"policy": policy}), grants=key.grants, rcps=self.targets[arn].rcps)
+        situation = situation_of(actor.subject, changed)
+        for action in self.actions:
+            if action in held:
+                continue
+            gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
+            if gained.effect == "ALLOW":
+                self._escalate(actor, arn, action, "kms:PutKeyPolicy", "a key policy naming itself", enabling, gained, {})
+
+    def _decisions(self, actor: Actor, arn: str, action: str) -> Iterator[Decision]:
+        for _, target, data in self.g.out_edges(actor.node, data=True):
+            if target == arn and data["kind"] == "access" and data["action"] == action:
+                yield Decision(effect="ALLOW", reason=str(data["reason"]), determining=data["refs"])  # type: ignore[arg-type]
+
+    def _by_tag(self, actor: Actor, arn: str, held: set[str]) -> None:
+        wanted = _abac_tags(actor)
+        if not wanted:
+            return
+        key = self.keys[arn]
+        for tag, value in wanted:
+            if key.tags.get(tag) == value:
+                continue
+            context: dict[str, ContextValue] = {f"aws:RequestTag/{tag}": value, "aws:TagKeys": (tag,)}
+            enabling = evaluate(situation_of(actor.subject, self.targets[arn]),
+                                self.result.request(actor.node, "kms:TagResource", arn, context), trace=False)
+            if enabling.effect != "ALLOW":
+                continue
+            changed = Target(key=key.model_copy(update={"tags": {**key.tags, tag: value}}), grants=key.grants,
+                             rcps=self.targets[arn].rcps)
+            situation = situation_of(actor.subject, changed)
+            for action in self.actions:
+                if action in held:
+                    continue
+                gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
+                if gained.effect == "ALLOW":
+                    self._escalate(actor, arn, action, "kms:TagResource", f"tag `{tag}={value}`", enabling, gained,
+                                   context)
+
+    def _by_iam_write(self, internal: list[Actor]) -> None:
+        """A principal that can write the identity policy of itself, or of a role it can assume."""
+        by_node = {a.node: a for a in internal}
+        assume = self.g.edge_subgraph([(u, v, k) for u, v, k, d in self.g.edges(keys=True, data=True)
+                                       if d["kind"] == "assume"])
+        gained_by: dict[str, list[tuple[str, str, Decision]]] = {}
+        for writer in internal:
+            reachable = {writer.node} | (set(nx.descendants(assume, writer.node)) if writer.node in assume else set())
+            for node in sorted(reachable):
+                victim = by_node.get(node)
+                if victim is None:
+                    continue
+                writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
+                enabling = self._iam_write(writer, victim, writes)
+                if enabling is None:
+                    continue
+                if node not in gained_by:
+                    gained_by[node] = self._gains_with_any_policy(victim)
+                for arn, action, gained in gained_by[node]:
+                    self._escalate(writer, arn, action, enabling[0], node, enabling[1], gained, {})
+
+    def _iam_write(self, writer: Actor, victim: Actor, writes: Sequence[str]) -> tuple[str, Decision] | None:
+        # IAM resources have no resource policy: a stand-in key policy delegating everything to the
+        # account lets the identity policies alone decide (same-account IAM semantics)
+        key = Key(arn=victim.node, key_id=victim.label, account=victim.account)
+        target = Target(key=key, key_policy=_delegate_all(victim.account or self.owner))
+        situation = situation_of(writer.subject, target)
+        for action in writes:
+            decision = evaluate(situation, Request(principal=writer.subject.principal, action=action, resource=victim.node),
+                                trace=False)
+            if decision.effect == "ALLOW":
+                return action, decision
+        return None
+
+    def _gains_with_any_policy(self, victim: Actor) -> list[tuple[str, str, Decision]]:
+        s = victim.subject
+        changed = Subject(principal=s.principal, identity_policies=(*s.identity_policies, _ALLOW_ALL),
+                          permission_boundary=s.permission_boundary, scps=s.scps, caller_tags=s.caller_tags,
+                          caller_org_id=s.caller_org_id)
+        found: list[tuple[str, str, Decision]] = []
+
+        def add(actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+            if not context and action not in self.held.get((victim.node, arn), set()):
+                found.append((arn, action, decision))
+
+        hypothetical = Actor(victim.node, victim.kind, changed, victim.account, victim.external, victim.label)
+        classes = self._key_classes(self.keys, self.targets)
+        subjects = [changed]
+        reps = list(classes)
+        for (_, t, action), decision in evaluate_grid(subjects, [self.targets[r] for r in reps], self.actions).items():
+            if decision.effect == "ALLOW":
+                for arn in classes[reps[t]]:
+                    add(hypothetical, arn, action, decision, {})
+        return found
+
+
+# --------------------------------------------------------------------------- small pieces
+
+# Actions that only keys of one usage support; KMS rejects them on other keys whatever the policies say.
+_USAGE_ONLY: dict[str, frozenset[str]] = {
+    "ENCRYPT_DECRYPT": frozenset({"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
+                                  "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair",
+                                  "kms:GenerateDataKeyPairWithoutPlaintext"}),
+    "SIGN_VERIFY": frozenset({"kms:Sign", "kms:Verify"}),
+    "GENERATE_VERIFY_MAC": frozenset({"kms:GenerateMac", "kms:VerifyMac"}),
+}
+
+
+def applicable(key: Key, action: str) -> bool:
+    """Whether KMS accepts `action` on a key of this usage at all (keys that are not roles)."""
+    if ":kms:" not in str(key.arn):
+        return True
+    return all(key.key_usage == usage or action not in actions for usage, actions in _USAGE_ONLY.items())
+
+
+
+def situation_of(subject: Subject, target: Target) -> Situation:
+    """The evaluator's situation of one caller on one target (what `evaluate_grid` decides in)."""
+    return Situation(
+        key=target.key,
+        key_policy=target.key_policy,
+        identity_policies=subject.identity_policies,
+        permission_boundary=subject.permission_boundary,
+        session_policies=subject.session_policies,
+        scps=subject.scps,
+        rcps=target.rcps,
+        grants=target.grants,
+        caller_tags=dict(subject.caller_tags),
+        caller_org_id=subject.caller_org_id,
+        caller_org_paths=subject.caller_org_paths,
+    )
+
+
+def org_levels(attachments: Sequence[object], owner: str) -> tuple[PolicyLevel, ...] | None:
+    """SCP or RCP attachments as levels root first, then OUs, then the account (§1.7)."""
+    if not attachments:
+        return None
+    by_target: dict[str, list[Policy]] = {}
+    for attachment in attachments:
+        by_target.setdefault(attachment.target, []).append(attachment.policy)  # type: ignore[attr-defined]
+
+    def rank(target: str) -> int:
+        if target.startswith("r-"):
+            return 0
+        if target.startswith("ou-"):
+            return 1
+        return 2
+
+    order = sorted(by_target, key=rank)
+    return tuple(PolicyLevel(name=t, policies=tuple(by_target[t])) for t in order)
+
+
+def trust_targets(account: Account) -> dict[str, Target]:
+    """Each role with a trust policy as an evaluator target: the trust policy stands as its resource policy."""
+    return {
+        e.arn: Target(key=Key(arn=e.arn, key_id=e.name, account=e.account),
+                      key_policy=_trust_as_resource_policy(e.trust_policy))
+        for e in account.principals
+        if e.type == "role" and e.trust_policy is not None
+    }
+
+
+def moved_for(target: Target, actor: Actor) -> Target:
+    """A role target as a cross-account caller must see it until the evaluator knows trust policies (TRUST_GAP)."""
+    if actor.account is None or actor.account == target.key.account:
+        return target
+    return Target(key=target.key.model_copy(update={"account": actor.account}), key_policy=target.key_policy)
+
+
+def _trust_as_resource_policy(policy: Policy) -> Policy:
+    # trust statements carry no Resource element; the role itself is their resource (TRUST_GAP)
+    star = (Item(value="*", span=policy.span),)
+    statements = tuple(
+        s.model_copy(update={"resource": star}) if s.resource is None and s.not_resource is None else s
+        for s in policy.statements
+    )
+    return policy.model_copy(update={"statements": statements, "kind": PolicyKind.KEY})
+
+
+def _delegate_all(account: str) -> Policy:
+    root = f"arn:aws:iam::{account}:root"
+    return Policy(
+        kind=PolicyKind.KEY,
+        name="stand-in: IAM resources are decided by identity policies",
+        statements=(
+            Statement(index=0, effect="Allow",
+                      principal=(Principal(type="AWS", value=root, raw=root, span=_SYNTH),),
+                      action=(Item(value="*", span=_SYNTH),), resource=(Item(value="*", span=_SYNTH),), span=_SYNTH),
+        ),
+        span=_SYNTH,
+    )
+
+
+def _principal_pairs(policy: Policy) -> Iterator[tuple[str, str]]:
+    for statement in policy.statements:
+        for principal in (*(statement.principal or ()), *(statement.not_principal or ())):
+            if isinstance(principal.value, str) and principal.value != "*" and principal.type in ("AWS", "Service"):
+                yield principal.value, principal.type
+
+
+def _principal_values(policy: Policy) -> Iterator[str]:
+    for value, _ in _principal_pairs(policy):
+        yield value
+
+
+def _unused_account(known: set[str]) -> str:
+    candidate = 999999999999
+    while str(candidate) in known:
+        candidate -= 1
+    return str(candidate)
+
+
+def _policy_print(policy: Policy | None) -> object:
+    """What a key policy says, without positions: keys with equal prints are decided alike."""
+    if policy is None:
+        return None
+    return tuple(
+        (
+            s.effect,
+            _values(s.principal),
+            _values(s.not_principal),
+            _items(s.action),
+            _items(s.not_action),
+            _items(s.resource),
+            _items(s.not_resource),
+            tuple((c.operator_raw, c.key_lower, tuple(str(v) for v in c.values)) for c in s.conditions),
+        )
+        for s in policy.statements
+    )
+
+
+def _values(principals: tuple[Principal, ...] | None) -> object:
+    return None if principals is None else tuple((p.type, str(p.value)) for p in principals)
+
+
+def _items(items: tuple[Item, ...] | None) -> object:
+    return None if items is None else tuple(str(i.value) for i in items)
+
+
+def _abac_tags(actor: Actor) -> list[tuple[str, str]]:
+    """(tag, value) pairs that an `aws:ResourceTag/<tag>` condition of the actor's policies asks for.
+
+    A value written as `${aws:PrincipalTag/T}` is the actor's own tag `T`.
+    """
+    tags = dict(actor.subject.caller_tags)
+    found: list[tuple[str, str]] = []
+    for policy in actor.subject.identity_policies:
+        for statement in policy.statements:
+            if statement.effect != "Allow":
+                continue
+            for condition in statement.conditions:
+                if not condition.key_lower.startswith("aws:resourcetag/"):
+                    continue
+                tag = condition.key.split("/", 1)[1]
+                for value in condition.values:
+                    if isinstance(value, Unknown):
+                        continue
+                    if value.lower().startswith("${aws:principaltag/") and value.endswith("}"):
+                        own = _lookup(tags, value[len("${aws:PrincipalTag/"):-1])
+                        if own is not None:
+                            found.append((tag, own))
+                    elif "$" not in value and "*" not in value:
+                        found.append((tag, value))
+    return list(dict.fromkeys(found))
+
+
+def _lookup(tags: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in tags.items() if k.lower() == name.lower()), None)
+
+
+__all__ = [
+    "ANY_PRINCIPAL_NAME",
+    "ASSUME",
+    "DEFAULT_ACTIONS",
+    "TRUST_GAP",
+    "AccessGraph",
+    "Actor",
+    "StatementRef",
+    "account_of",
+    "build_graph",
+]

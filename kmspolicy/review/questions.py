@@ -1,0 +1,190 @@
+"""The questions the access graph answers: who can do what with a key, and by which path.
+
+`access` lists, per key and action, every principal that can perform it directly or transitively
+(through roles it can assume, and escalations), with the shortest path, the conditions collected on
+the way, and whether the principal is outside the zone of trust. `paths` lists the shortest and every
+simple path from one principal to one key action, each step explained by the evaluator's decision.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+
+import networkx as nx
+
+from kmspolicy.model import Account, ContextValue, Document, Frozen, StatementRef
+from kmspolicy.review.graph import AccessGraph, build_graph
+
+_FINAL = ("access", "escalate")
+_MAX_PATHS = 50
+
+
+class Step(Frozen):
+    """One edge of a path: `kind` is access, assume or escalate; `reason` and `refs` are the decision's."""
+
+    source: str
+    target: str
+    kind: str
+    action: str
+    reason: str
+    refs: tuple[StatementRef, ...] = ()
+    conditions: dict[str, ContextValue] = {}
+    method: str | None = None
+    via: str | None = None
+
+
+class Reach(Frozen):
+    principal: str
+    path: tuple[Step, ...]
+    conditions: dict[str, ContextValue] = {}
+    external: bool = False
+
+
+class KeyAccess(Frozen):
+    key: str
+    action: str
+    principals: tuple[Reach, ...]
+
+
+def _graph(source: AccessGraph | Account | Document) -> AccessGraph:
+    return source if isinstance(source, AccessGraph) else build_graph(source)
+
+
+def _step(source: str, target: str, data: dict[str, object]) -> Step:
+    return Step(
+        source=source,
+        target=target,
+        kind=str(data["kind"]),
+        action=str(data.get("action", "")),
+        reason=str(data.get("reason", "")),
+        refs=tuple(data.get("refs", ())),  # type: ignore[arg-type]
+        conditions=dict(data.get("conditions", {})),  # type: ignore[call-overload]
+        method=data.get("method"),  # type: ignore[arg-type]
+        via=data.get("via"),  # type: ignore[arg-type]
+    )
+
+
+def _reach(ag: AccessGraph, node: str, path: Sequence[Step]) -> Reach:
+    conditions: dict[str, ContextValue] = {}
+    for step in path:
+        conditions.update(step.conditions)
+    return Reach(principal=node, path=tuple(path), conditions=conditions, external=bool(ag.graph.nodes[node]["external"]))
+
+
+def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
+    """Principal -> the best last step onto `key` for `action` (direct access before escalation)."""
+    found: dict[str, Step] = {}
+    for source, _, data in ag.graph.in_edges(key, data=True):
+        if data["kind"] in _FINAL and data["action"] == action:
+            current = found.get(source)
+            if current is None or (current.kind == "escalate" and data["kind"] == "access"):
+                found[source] = _step(source, key, data)
+    return found
+
+
+def _assume_in(ag: AccessGraph, node: str) -> Iterator[tuple[str, dict[str, object]]]:
+    for source, _, data in ag.graph.in_edges(node, data=True):
+        if data["kind"] == "assume":
+            yield source, data
+
+
+def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
+    """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from the key)."""
+    finals = _finals(ag, key, action)
+    paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
+    queue = deque(sorted(finals, key=lambda n: finals[n].kind != "access"))
+    while queue:
+        node = queue.popleft()
+        for source, data in _assume_in(ag, node):
+            if source not in paths:
+                paths[source] = [_step(source, node, data), *paths[node]]
+                queue.append(source)
+    reaches = tuple(_reach(ag, node, path) for node, path in sorted(paths.items()))
+    return KeyAccess(key=key, action=action, principals=reaches)
+
+
+def access(
+    source: AccessGraph | Account | Document,
+    *,
+    key: str | None = None,
+    principal: str | None = None,
+    action: str | None = None,
+) -> list[KeyAccess]:
+    """Per key and action: who can perform it. With `principal`, only what that principal can reach.
+
+    `key` is a key ARN, key id or alias name; `principal` an ARN, a user or role name, an account id or
+    `*`. Unknown names raise `KeyError` (a usage error).
+    """
+    ag = _graph(source)
+    keys = sorted(ag.keys)
+    if key is not None:
+        found = ag.find_key(key)
+        if found is None:
+            raise KeyError(f"no key `{key}` in the input")
+        keys = [found]
+    node = None
+    if principal is not None:
+        node = ag.find_principal(principal)
+        if node is None:
+            raise KeyError(f"no principal `{principal}` in the input")
+    actions = [action] if action is not None else list(ag.actions)
+    out = []
+    for arn in keys:
+        for act in actions:
+            answer = who_can(ag, arn, act)
+            if node is not None:
+                answer = answer.model_copy(update={"principals": tuple(r for r in answer.principals if r.principal == node)})
+                if not answer.principals:
+                    continue
+            out.append(answer)
+    return out
+
+
+def access_json(answers: Sequence[KeyAccess]) -> list[dict[str, object]]:
+    """The JSON form: `{"key", "action", "principals": [{"principal", "path", "conditions", "external"}]}`."""
+    return [a.model_dump(mode="json", exclude_none=True) for a in answers]
+
+
+class PathsAnswer(Frozen):
+    principal: str
+    key: str
+    action: str
+    shortest: tuple[Step, ...] | None
+    paths: tuple[tuple[Step, ...], ...]
+
+
+def paths(source: AccessGraph | Account | Document, principal: str, key: str, action: str) -> PathsAnswer:
+    """The shortest and every simple path (up to 50) from `principal` to `action` on `key`."""
+    ag = _graph(source)
+    start = ag.find_principal(principal)
+    arn = ag.find_key(key)
+    if start is None:
+        raise KeyError(f"no principal `{principal}` in the input")
+    if arn is None:
+        raise KeyError(f"no key `{key}` in the input")
+    finals_by_source: dict[str, list[Step]] = {}
+    for source_node, _, data in ag.graph.in_edges(arn, data=True):
+        if data["kind"] in _FINAL and data["action"] == action:
+            finals_by_source.setdefault(source_node, []).append(_step(source_node, arn, data))
+    assume = nx.DiGraph()
+    assume.add_node(start)
+    for u, v, data in ag.edges("assume"):
+        assume.add_edge(u, v, data=data)
+    found: list[tuple[Step, ...]] = []
+    for end, lasts in sorted(finals_by_source.items()):
+        if end == start:
+            chains: list[list[str]] = [[start]]
+        elif end in assume and nx.has_path(assume, start, end):
+            chains = list(nx.all_simple_paths(assume, start, end))
+        else:
+            continue
+        for chain in chains:
+            hops = [_step(a, b, assume.edges[a, b]["data"]) for a, b in zip(chain, chain[1:], strict=False)]
+            for last in lasts:
+                found.append((*hops, last))
+                if len(found) >= _MAX_PATHS:
+                    break
+    found.sort(key=lambda p: (len(p), p[-1].kind != "access"))
+    return PathsAnswer(principal=start, key=arn, action=action, shortest=found[0] if found else None,
+                       paths=tuple(found))

@@ -1,0 +1,114 @@
+"""A condition operator or value that does not fit the key's type.
+
+## What it flags
+An operator of the wrong family for the key (`NumericEquals` on a string key, `ArnLike` on an account
+id, `StringEquals` on a Boolean key), a value that is not of the operator's type (a `Bool` value other
+than `true`/`false`, several Booleans, a number or date that does not parse, an invalid CIDR), and a
+wildcard in a value of an `...Equals` operator, where it is taken literally.
+
+## Why it is risky
+A mismatched condition compares nothing meaningful: it is usually never true (the `Allow` does not
+work) or, negated, always true (the restriction does not restrict).
+
+## Example
+```json
+"Condition": {"StringEquals": {"kms:EncryptionContext:app": "billing-*"},
+ "Bool": {"aws:SecureTransport": ["true", "false"]}}
+```
+
+## Use instead
+The operator family of the key's type (String, ARN, Numeric, Date, Bool, IP), values of that type,
+and a `...Like` operator for wildcards.
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+- IAM Access Analyzer "Data type mismatch"; parliament MISMATCHED_TYPE
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from kmspolicy.conditions import parse_date
+from kmspolicy.model import Condition, Finding, Severity
+from kmspolicy.rules.condition_keys import info
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+
+# Operator families each key type accepts (Null fits every key).
+_FITS: dict[str, frozenset[str]] = {
+    "String": frozenset({"String"}),
+    "ARN": frozenset({"Arn", "String"}),
+    "Numeric": frozenset({"Numeric"}),
+    "Date": frozenset({"Date", "Numeric"}),
+    "Bool": frozenset({"Bool"}),
+    "IP": frozenset({"IpAddress"}),
+    "Binary": frozenset({"Binary"}),
+}
+
+
+def _number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def _cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def problem(condition: Condition) -> str | None:
+    op = condition.operator
+    if op is None or op.family == "Null":
+        return None
+    key = info(condition)
+    if key is not None and op.family not in _FITS[key.type]:
+        return f"`{condition.operator_raw}` does not fit `{condition.key}`, a {key.type} key"
+    literals = [v for v in condition.values if isinstance(v, str) and "${" not in v]
+    if op.family == "Bool":
+        bad = [v for v in literals if v.lower() not in ("true", "false")]
+        if bad:
+            return f"`{bad[0]}` is not a Boolean; `Bool` takes `true` or `false`"
+        if len(literals) > 1:
+            return "several Boolean values in one condition; one of `true` or `false` is enough"
+    checks = {
+        "Numeric": (_number, "a number"),
+        "Date": (lambda v: parse_date(v) is not None, "a date"),
+        "IpAddress": (_cidr, "an IP address or CIDR range"),
+    }
+    if op.family in checks:
+        valid, what = checks[op.family]
+        bad = [v for v in literals if not valid(v)]
+        if bad:
+            return f"`{bad[0]}` is not {what}"
+    if op.family in ("String", "Arn") and not op.base.endswith("Like"):
+        wild = [v for v in literals if "*" in v or "?" in v]
+        if wild:
+            return (
+                f"`{wild[0]}` has a wildcard, but `{op.base}` compares it literally; use a `...Like` operator"
+            )
+    return None
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    for facts in target.facts:
+        for condition in facts.statement.conditions:
+            found = problem(condition)
+            if found is not None:
+                yield target.report(RULE, found, condition.span, facts.statement)
+
+
+RULE = PolicyRule(
+    id="KMS055",
+    name="cond-type-mismatch",
+    severity=Severity.LOW,
+    summary="condition operator or value that does not fit the key's type",
+    help="use the operator family of the key's type, values of that type, and `...Like` for wildcards",
+    check=check,
+)

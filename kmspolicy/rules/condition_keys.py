@@ -1,0 +1,38 @@
+"""What the catalogue says about the condition keys of a statement: type, multi-valuedness, and
+whether the statement's KMS actions carry them. Shared by the condition-semantics rules (KMS047-KMS055)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from kmspolicy import catalog
+from kmspolicy.catalog import ConditionKeyInfo
+from kmspolicy.model import Condition
+from kmspolicy.rules.statements import StatementFacts
+
+
+def info(condition: Condition) -> ConditionKeyInfo | None:
+    return catalog.condition_key(condition.key_lower)
+
+
+def kms_only(facts: StatementFacts) -> bool:
+    """The statement's actions are all KMS permissions (so KMS decides which keys it carries)."""
+    return (
+        bool(facts.action_values)
+        and facts.statement.action is not None
+        and all(v.lower().startswith("kms:") for v in facts.action_values)
+    )
+
+
+def supported_by(facts: StatementFacts, key: ConditionKeyInfo) -> frozenset[str]:
+    """The statement's KMS actions whose catalogue entry lists `key` (by its template name)."""
+    return facts.kms_actions & _actions_carrying(key.name.lower())
+
+
+@cache
+def _actions_carrying(template: str) -> frozenset[str]:
+    return frozenset(
+        info.action
+        for info in catalog.all_actions()
+        if any(k.lower() == template for k in info.condition_keys)
+    )

@@ -1,0 +1,370 @@
+"""Who a key-policy statement reaches: can a principal of an untrusted account satisfy it?
+
+The answer comes from the evaluator's own semantics, never from a second reading of the conditions:
+we build probe requests from an attacker (a principal in an account outside the zone of trust, with
+no organisation or an untrusted one) whose attacker-controlled context keys (encryption context,
+algorithm, source IP, transport, time, request alias, via-service, principal tags, ...) are set to
+values that satisfy the statement, taken from the policy's own condition values, while identity keys
+(caller account, principal account/ARN/org, source account/ARN, userid, ...) carry the attacker's true
+values. If `statement_matches` accepts any probe, the statement is exposed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from kmspolicy.evaluate import statement_matches
+from kmspolicy.model import Condition, ContextValue, Key, Policy, Request, Situation, Statement
+from kmspolicy.rules.framework import PolicyTarget, Trust
+from kmspolicy.rules.statements import StatementFacts, text
+
+# Keys whose value is fixed by who the caller is (or which resource is called), so an attacker cannot
+# choose them. Every other key is set by the request and the attacker picks a value that passes.
+IDENTITY_KEYS: frozenset[str] = frozenset(
+    {
+        "kms:calleraccount",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:principaltype",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+        "aws:principalservicenameslist",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourceowner",
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+    }
+)
+
+# Identity keys that pin the caller to accounts or an organisation (rules 4, 6, 14 look at these).
+ACCOUNT_PINNING_KEYS: frozenset[str] = frozenset(
+    {
+        "kms:calleraccount",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:userid",
+    }
+)
+
+_ORG_KEYS = frozenset(
+    {"aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+_SOURCE_KEYS = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"})
+_ACCOUNT_VALUED = frozenset(
+    {"kms:calleraccount", "aws:principalaccount", "aws:sourceaccount", "aws:principalarn", "aws:sourcearn"}
+)
+_ATTACKER_ACCOUNTS = ("999988887777", "987654321098", "135791357913")
+_ATTACKER_ORG = "o-kmspolicyprobe1"
+_PROBE_NAME = "kmspolicy-probe"
+_WILDCARD = re.compile(r"[*?]")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A probe request from outside the zone of trust that the statement matches."""
+
+    request: Request
+    org: str | None
+
+    @property
+    def account(self) -> str:
+        return str(self.request.context["kms:CallerAccount"])
+
+
+def attacker_account(trust: Trust) -> str:
+    return next(a for a in _ATTACKER_ACCOUNTS if not trust.trusts_account(a))
+
+
+def probe_action(facts: StatementFacts) -> str | None:
+    """The permission to probe with: Decrypt when covered (the usual prize), else any covered one."""
+    actions = facts.kms_actions
+    if not actions:
+        return None
+    return "kms:Decrypt" if "kms:Decrypt" in actions else min(actions)
+
+
+def key_arn(key: Key | None, trust: Trust) -> str:
+    if key is not None and isinstance(key.arn, str) and key.arn.startswith("arn:"):
+        return key.arn
+    owner = trust.owner or "111122223333"
+    return f"arn:aws:kms:us-east-1:{owner}:key/{_PROBE_NAME}"
+
+
+def find_exposure(
+    facts: StatementFacts, policy: Policy, key: Key | None, trust: Trust, action: str | None = None
+) -> Exposure | None:
+    """A probe from an untrusted account that `facts.statement` (an Allow) matches, or None."""
+    action = action or probe_action(facts)
+    if action is None:
+        return None
+    statement = facts.statement
+    resource = key_arn(key, trust)
+    keys = facts.condition_keys
+    orgs: tuple[str | None, ...] = (None, _ATTACKER_ORG) if keys & _ORG_KEYS else (None,)
+    sources = (False, True) if keys & _SOURCE_KEYS else (False,)
+    chosen = satisfying_context(statement)
+    contexts = (chosen, {}) if chosen else (chosen,)
+    for account in _attacker_accounts(statement, trust):
+        for arn in _attacker_arns(statement, account):
+            for org in orgs:
+                for source in sources:
+                    identity = _identity_context(arn, account, org, statement if source else None)
+                    situation = Situation(
+                        key=key,
+                        key_policy=policy,
+                        caller_org_id=org,
+                        caller_org_paths=(f"{org}/r-probe/ou-probe/",) if org else (),
+                    )
+                    for context in contexts:
+                        request = Request(
+                            principal=_caller(arn),
+                            action=action,
+                            resource=resource,
+                            context={**context, **identity},
+                        )
+                        if statement_matches(statement, policy, request, situation).matched:
+                            return Exposure(request=request, org=org)
+    return None
+
+
+# ---------------------------------------------------------------------------------- attacker identity
+
+
+def _attacker_accounts(statement: Statement, trust: Trust) -> list[str]:
+    """Untrusted accounts to probe from: fixed ones, plus one for each account-id pattern the policy
+    writes with a wildcard (`1111222*` is met by some account you do not own)."""
+    accounts = [attacker_account(trust)]
+    for condition in statement.conditions:
+        if condition.key_lower not in _ACCOUNT_VALUED or condition.operator is None:
+            continue
+        for value in condition.values:
+            literal = text(value)
+            if literal is None:
+                continue
+            field = (
+                literal.split(":", 5)[4]
+                if literal.startswith("arn:") and literal.count(":") >= 5
+                else literal
+            )
+            if not _WILDCARD.search(field):
+                continue
+            candidate = _WILDCARD.sub("9", field.replace("*", "9" * 12))[:12].ljust(12, "9")
+            if candidate.isdigit() and not trust.trusts_account(candidate) and candidate not in accounts:
+                accounts.append(candidate)
+    return accounts
+
+
+def _attacker_arns(statement: Statement, account: str) -> list[str]:
+    """The attacker's role: a default name, plus every role/user name the policy's ARN values spell.
+
+    The attacker chooses names in its own account freely, so `arn:aws:iam::*:role/Deploy` is met by
+    a role `Deploy` in the attacker's account.
+    """
+    arns = [f"arn:aws:iam::{account}:role/{_PROBE_NAME}"]
+    for condition in statement.conditions:
+        if condition.key_lower not in ("aws:principalarn", "aws:sourcearn"):
+            continue
+        for value in condition.values:
+            literal = text(value)
+            if literal is None or not literal.startswith("arn:"):
+                continue
+            parts = literal.split(":", 5)
+            if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith(("role/", "user/")):
+                arns.append(f"arn:aws:iam::{account}:{_fill(parts[5])}")
+    return arns
+
+
+def _caller(arn: str) -> str:
+    """The request principal for an attacker ARN: a session of a role, or the user itself."""
+    parts = arn.split(":", 5)
+    if parts[5].startswith("role/"):
+        name = parts[5].rsplit("/", 1)[-1]
+        return f"arn:aws:sts::{parts[4]}:assumed-role/{name}/{_PROBE_NAME}"
+    return arn
+
+
+def _identity_context(
+    arn: str, account: str, org: str | None, source_of: Statement | None
+) -> dict[str, ContextValue]:
+    """The attacker's true identity keys; `source_of`: also the source keys of a service call it makes."""
+    context: dict[str, ContextValue] = {
+        "kms:CallerAccount": account,
+        "aws:PrincipalAccount": account,
+        "aws:PrincipalArn": arn,
+        "aws:PrincipalType": "AssumedRole" if ":role/" in arn else "User",
+        "aws:userid": f"AROAKMSPOLICYPROBE:{_PROBE_NAME}",
+        "aws:PrincipalIsAWSService": "false",
+    }
+    if org is not None:
+        context["aws:PrincipalOrgID"] = org
+        context["aws:PrincipalOrgPaths"] = (f"{org}/r-probe/ou-probe/",)
+    if source_of is not None:
+        context["aws:SourceAccount"] = account
+        for condition in source_of.conditions:
+            if condition.key_lower == "aws:sourcearn":
+                context["aws:SourceArn"] = _attacker_source_arn(condition, account)
+                break
+    return context
+
+
+def _attacker_source_arn(condition: Condition, account: str) -> str:
+    """A resource ARN in the attacker's account shaped like the policy's value."""
+    for value in condition.values:
+        literal = text(value)
+        if literal is None or not literal.startswith("arn:"):
+            continue
+        parts = literal.split(":", 5)
+        if len(parts) != 6:
+            continue
+        if parts[4]:
+            parts[4] = account
+        elif not _WILDCARD.search(parts[5]):
+            parts[5] = _PROBE_NAME  # account-less ARN (S3): the attacker cannot own that exact name
+        return ":".join(_fill(p) for p in parts)
+    return f"arn:aws:s3:::{_PROBE_NAME}"
+
+
+# ---------------------------------------------------------------------------------- chosen context
+
+
+def satisfying_context(statement: Statement) -> dict[str, ContextValue]:
+    """Attacker-controlled keys set to values that pass the statement's positive conditions.
+
+    Negated and `...IfExists` conditions pass when the key is absent, so they are left out; the second
+    probe (empty chosen context) covers statements that only pass with keys absent.
+    """
+    context: dict[str, ContextValue] = {}
+    for condition in statement.conditions:
+        if condition.key_lower in IDENTITY_KEYS or condition.key_lower in context:
+            continue
+        value = _passing_value(condition)
+        if value is not None:
+            context[condition.key] = value
+    return context
+
+
+def _passing_value(condition: Condition) -> ContextValue | None:
+    op = condition.operator
+    if op is None or op.negated or op.if_exists:
+        return None
+    literals = [v for v in condition.values if isinstance(v, str) and "${" not in v]
+    if op.family == "Null":
+        if any(v.lower() == "false" for v in literals):
+            return _PROBE_NAME
+        return None
+    if not literals:
+        return None
+    value = _passing_scalar(op.base, op.family, literals[0])
+    if value is None:
+        return None
+    if op.qualifier == "ForAnyValue":
+        return (value,)
+    if op.qualifier == "ForAllValues":
+        return None  # an absent multi-valued key passes ForAllValues vacuously
+    return value
+
+
+def _passing_scalar(base: str, family: str, value: str) -> str | None:
+    if family in ("String", "Arn"):
+        return _fill(value) if base.endswith("Like") else value
+    if family == "IpAddress":
+        return value.split("/", 1)[0]
+    if family == "Numeric":
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return None
+        if base.endswith("LessThan"):
+            number -= 1
+        elif base.endswith("GreaterThan"):
+            number += 1
+        return str(number)
+    if family == "Date":
+        if base.endswith("LessThan"):
+            return "1970-01-01T00:00:00Z"
+        if base.endswith("GreaterThan"):
+            return "2999-12-31T23:59:59Z"
+        return value
+    return value  # Bool, Binary: the value itself
+
+
+def _fill(pattern: str) -> str:
+    """A string that the glob `pattern` matches: each wildcard replaced by one letter."""
+    return _WILDCARD.sub("x", pattern)
+
+
+# ---------------------------------------------------------------------------------- why it is exposed
+
+Cause = str  # "ifexists-identity" | "wildcard-identity" | "negated-only" | "viaservice-only" | ...
+
+
+def exposure_cause(facts: StatementFacts) -> tuple[Cause, Condition | None]:
+    """Why an exposed statement's conditions fail to keep outsiders out, most specific cause first.
+
+    Each public-access rule reports one cause, so an exposed statement gets one finding:
+    `ifexists-identity` (rule 6), `wildcard-identity` (rule 4), `negated-only` (rule 5),
+    `viaservice-only` (rule 3), `weak-condition` (rule 2), `unpinned` (rule 1).
+    """
+    conditions = facts.statement.conditions
+    for c in conditions:
+        if c.key_lower in ACCOUNT_PINNING_KEYS and c.operator is not None and c.operator.if_exists:
+            return "ifexists-identity", c
+    for c in conditions:
+        pinning = c.key_lower in ACCOUNT_PINNING_KEYS and c.operator is not None and not c.operator.negated
+        if pinning and any(isinstance(v, str) and _WILDCARD.search(v) for v in c.values):
+            return "wildcard-identity", c
+    if conditions and all(c.operator is not None and c.operator.negated for c in conditions):
+        return "negated-only", conditions[0]
+    if not any(c.key_lower in ACCOUNT_PINNING_KEYS for c in conditions):
+        via = facts.conditions_on("kms:viaservice")
+        if via:
+            return "viaservice-only", via[0]
+        if conditions:
+            return "weak-condition", conditions[0]
+    return "unpinned", None
+
+
+def exposed_statements(
+    target: PolicyTarget, cause: Cause
+) -> Iterator[tuple[StatementFacts, Exposure, Condition | None]]:
+    """The key-policy Allow statements an outsider can satisfy, whose cause is `cause`."""
+    if not target.is_key_policy:
+        return
+    for facts in target.facts:
+        exposure = target.exposure(facts)
+        if exposure is None:
+            continue
+        found, condition = exposure_cause(facts)
+        if found == cause:
+            yield facts, exposure, condition
+
+
+def describe_actions(facts: StatementFacts, exposure: Exposure) -> str:
+    """`kms:Decrypt` or `kms:Decrypt` and 3 more, for messages."""
+    others = len(facts.kms_actions) - 1
+    first = f"`{exposure.request.action}`"
+    return first if others <= 0 else f"{first} and {others} more"
+
+
+def probe_key(key: Key | None, trust: Trust) -> Key:
+    """The key to evaluate against: the real one, or a stand-in in the owner account."""
+    if key is not None:
+        return key
+    arn = key_arn(None, trust)
+    return Key(arn=arn, key_id=_PROBE_NAME, account=trust.owner)

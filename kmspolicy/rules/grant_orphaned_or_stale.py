@@ -1,0 +1,86 @@
+"""A grant whose grantee no longer exists, or that is older than the configured maximum age.
+
+## What it flags
+With an account snapshot: a grant whose grantee is an IAM role or user of the owner account that the
+snapshot does not contain (deleted). With `grant_max_age_days` configured: a grant created longer ago
+than that. Grants AWS services create for their own resources are not reported.
+
+## Why it is risky
+Grants never expire. A grant for a deleted role springs back to life when someone re-creates a role
+with that name; old grants outlive the purpose they were created for.
+
+## Example
+```json
+{"GrantId": "g1", "GranteePrincipal": "arn:aws:iam::111122223333:role/Deleted", "Operations": ["Decrypt"],
+ "CreationDate": "2019-01-01T00:00:00Z"}
+```
+
+## Use instead
+Retire grants when their job ends; review long-lived grants periodically.
+
+## References
+- https://docs.aws.amazon.com/kms/latest/developerguide/grant-manage.html
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, Severity
+from kmspolicy.rules.framework import GrantRule, GrantTarget
+from kmspolicy.rules.grantees import account_of, field_span, is_aws_service_grant
+
+
+def _age_days(created: str, now: str | None) -> int | None:
+    try:
+        start = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        end = (
+            datetime.datetime.fromisoformat(now.replace("Z", "+00:00"))
+            if now
+            else datetime.datetime.now(datetime.UTC)
+        )
+    except ValueError:
+        return None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=datetime.UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=datetime.UTC)
+    return (end - start).days
+
+
+def check(target: GrantTarget) -> Iterator[Finding]:
+    grant = target.grant
+    grantee = grant.grantee_principal
+    if not isinstance(grantee, str) or is_aws_service_grant(grant):
+        return
+    snapshot = target.document.account
+    if snapshot is not None and snapshot.principals and account_of(grantee) == snapshot.account_id:
+        known = {p.arn for p in snapshot.principals}
+        if (":role/" in grantee or ":user/" in grantee) and grantee not in known:
+            yield target.report(
+                RULE,
+                f"grant `{grant.grant_id}` names `{grantee}`, which the account snapshot does not "
+                "contain (deleted)",
+                field_span(grant, "GranteePrincipal"),
+            )
+            return
+    limit = target.options.grant_max_age_days
+    if limit is not None and grant.creation_date:
+        age = _age_days(grant.creation_date, target.options.now)
+        if age is not None and age > limit:
+            yield target.report(
+                RULE,
+                f"grant `{grant.grant_id}` is {age} days old, more than the configured {limit}",
+                field_span(grant, "CreationDate"),
+            )
+
+
+RULE = GrantRule(
+    id="KMS032",
+    name="grant-orphaned-or-stale",
+    severity=Severity.LOW,
+    summary="grant for a grantee that no longer exists, or older than the configured maximum age",
+    help="retire or revoke the grant",
+    check=check,
+)

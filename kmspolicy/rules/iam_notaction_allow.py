@@ -1,0 +1,56 @@
+"""An Allow with NotAction that leaves KMS actions in.
+
+## What it flags
+An `Allow` statement (identity or key policy) with `NotAction`, where the listed actions do not
+exclude every KMS permission.
+
+## Why it is risky
+`Allow` + `NotAction` allows everything except the list, including actions created later. Written to
+say "everything but IAM", it quietly gives `kms:Decrypt`, `kms:PutKeyPolicy` and `kms:CreateGrant`.
+
+## Example
+```json
+{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}
+```
+
+## Use instead
+List the allowed actions in `Action`; keep `NotAction` for `Deny` statements.
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+- ScoutSuite iam-*-allows-NotActions; iam-policy-validator not_action_not_resource
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    if target.policy.kind not in (PolicyKind.IDENTITY, PolicyKind.KEY):
+        return
+    for facts in target.facts:
+        if facts.allow and facts.statement.not_action is not None and facts.kms_actions:
+            count = len(facts.kms_actions)
+            yield target.report(
+                RULE,
+                f"`Allow` with `NotAction` allows {count} KMS permission{'s' if count != 1 else ''} "
+                "the list does not exclude, such as "
+                f"`{'kms:Decrypt' if facts.covers('kms:Decrypt') else min(facts.kms_actions)}`",
+                facts.element_span("NotAction"),
+                facts.statement,
+            )
+
+
+RULE = PolicyRule(
+    id="KMS039",
+    name="iam-notaction-allow",
+    severity=Severity.HIGH,
+    summary="`Allow` with `NotAction` that implicitly includes KMS actions",
+    help="list the allowed actions in `Action`; use `NotAction` only with `Deny`",
+    check=check,
+    kinds=frozenset({PolicyKind.KEY, PolicyKind.IDENTITY}),
+)

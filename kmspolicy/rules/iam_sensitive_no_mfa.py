@@ -1,0 +1,76 @@
+"""Destructive or administrative KMS actions allowed without MFA.
+
+## What it flags
+An identity-policy `Allow` for `kms:PutKeyPolicy`, `kms:ScheduleKeyDeletion`, `kms:DisableKey`,
+`kms:DeleteImportedKeyMaterial`, `kms:DisableKeyRotation` or `kms:CreateGrant` without an
+`aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge` condition.
+
+## Why it is risky
+These actions are rarely needed and hard to undo. Stolen long-term credentials or a phished session
+without MFA should not be enough to destroy keys or rewrite who may use them.
+
+## Example
+```json
+{"Effect": "Allow", "Action": ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"],
+ "Resource": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+```
+
+## Use instead
+```json
+"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+```
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent
+- iam-policy-validator sensitive_action, mfa_condition_check
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import all_kms_actions
+
+SENSITIVE = frozenset(
+    {
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+        "kms:DisableKey",
+        "kms:DeleteImportedKeyMaterial",
+        "kms:DisableKeyRotation",
+        "kms:CreateGrant",
+    }
+)
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    if target.policy.kind is not PolicyKind.IDENTITY:
+        return
+    everything = all_kms_actions()
+    for facts in target.facts:
+        if not facts.allow or facts.kms_actions == everything:
+            continue
+        granted = facts.kms_actions & SENSITIVE
+        if not granted or facts.conditions_on("aws:multifactorauthpresent", "aws:multifactorauthage"):
+            continue
+        item, _ = facts.first_item_covering(granted)
+        span = item.span if item is not None else facts.element_span("NotAction")
+        yield target.report(
+            RULE,
+            f"{', '.join(f'`{a}`' for a in sorted(granted))} allowed without an MFA condition",
+            span,
+            facts.statement,
+        )
+
+
+RULE = PolicyRule(
+    id="KMS045",
+    name="iam-sensitive-no-mfa",
+    severity=Severity.LOW,
+    summary="destructive or administrative KMS actions allowed without MFA",
+    help='add `"Bool": {"aws:MultiFactorAuthPresent": "true"}`',
+    check=check,
+    kinds=frozenset({PolicyKind.IDENTITY}),
+)

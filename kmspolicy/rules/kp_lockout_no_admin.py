@@ -1,0 +1,96 @@
+"""A key policy under which nobody can run `kms:PutKeyPolicy` any more.
+
+## What it flags
+A key policy where no principal it names can change the policy: no `Allow` covers
+`kms:PutKeyPolicy`, or every principal that such a statement names is still refused by the evaluator
+(a Deny, an unmet condition). The account principal counts: with it, the account's root user and
+IAM administrators can manage the key.
+
+## Why it is risky
+Once such a policy is in place, nobody can fix it; only AWS Support can restore access. KMS rejects
+such a policy at `PutKeyPolicy` time unless the lockout safety check is bypassed, and IaC tools
+sometimes bypass it.
+
+## Example
+```json
+{"Version": "2012-10-17", "Statement": [
+ {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/App"},
+  "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]}
+```
+
+## Use instead
+Keep the account principal statement (`"Principal": {"AWS": "arn:aws:iam::111122223333:root"}`,
+`"Action": "kms:*"`), or name a key administrator role with `kms:PutKeyPolicy`.
+
+## References
+- https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+- https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html (lockout safety check)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation, Span
+from kmspolicy.parse.context import pointer_join
+from kmspolicy.rules.exposure import probe_key, satisfying_context
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import is_account_root, principal_account
+
+ACTION = "kms:PutKeyPolicy"
+
+
+def _callers(value: str, owner: str | None) -> list[str]:
+    """Who a principal value stands for, as request principals."""
+    if value == "*":
+        return [f"arn:aws:sts::{owner or '111122223333'}:assumed-role/kmspolicy-admin/probe"]
+    account = principal_account(value)
+    if account is None:
+        return []
+    if is_account_root(value):
+        return [f"arn:aws:iam::{account}:root"]
+    resource = value.split(":", 5)[5] if value.count(":") >= 5 else ""
+    if resource.startswith("role/"):
+        return [f"arn:aws:sts::{account}:assumed-role/{resource.rsplit('/', 1)[-1]}/probe"]
+    return [value]
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    if not target.is_key_policy or any(f.statement.effect is None for f in target.facts):
+        return
+    admins = [f for f in target.facts if f.allow and f.covers(ACTION) and any(f.principal_values("AWS"))]
+    # Without any Deny, an unconditioned Allow naming an AWS principal settles it; no need to evaluate.
+    if not any(f.deny for f in target.facts) and any(not f.statement.conditions for f in admins):
+        return
+    from kmspolicy.evaluate import evaluate
+
+    key = probe_key(target.key, target.trust)
+    situation = Situation(key=key, key_policy=target.policy)
+    for facts in admins:
+        context = satisfying_context(facts.statement)
+        for _, value in facts.principal_values("AWS"):
+            for caller in _callers(value, target.trust.owner):
+                request = Request(principal=caller, action=ACTION, resource=str(key.arn), context=context)
+                if evaluate(situation, request, trace=False).effect == "ALLOW":
+                    return
+    where = Span.trusted(
+        file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
+    )
+    yield target.report(
+        RULE,
+        "no principal named in this key policy can run `kms:PutKeyPolicy`: the policy could never be "
+        "changed again",
+        where,
+        None,
+    )
+
+
+RULE = PolicyRule(
+    id="KMS016",
+    name="kp-lockout-no-admin",
+    severity=Severity.HIGH,
+    summary="no principal can run `kms:PutKeyPolicy` under this key policy (key lockout)",
+    help="keep the account principal statement, or allow a key administrator `kms:PutKeyPolicy`",
+    check=check,
+    kinds=frozenset({PolicyKind.KEY}),
+)

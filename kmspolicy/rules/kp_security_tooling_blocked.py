@@ -1,0 +1,107 @@
+"""A key policy that security tooling in the owner account cannot read.
+
+## What it flags
+A key policy under which the IAM Access Analyzer service-linked role of the owner account (standing
+in for every auditor that reads keys through IAM) cannot call `kms:DescribeKey`,
+`kms:GetKeyPolicy` and `kms:ListGrants`, even with an IAM policy that allows them: the policy
+neither delegates these actions to the account nor names the role. The evaluator decides, with the
+role's IAM permissions in place.
+
+## Why it is risky
+Access Analyzer then reports an `ACCESS_DENIED` error instead of findings, and other scanners (Security
+Hub, Prowler, ScoutSuite) skip the key: a blind spot exactly where someone restricted the policy by
+hand.
+
+## Example
+```json
+{"Version": "2012-10-17", "Statement": [
+ {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/App"}, "Action": "kms:*",
+  "Resource": "*"}]}
+```
+
+## Use instead
+Keep the account principal statement, or at least allow the account (or the auditor roles)
+`kms:DescribeKey`, `kms:GetKeyPolicy`, `kms:List*` and `kms:Get*`.
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-resources.html#access-analyzer-kms-key
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-findings-errors.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, Item, Policy, PolicyKind, Request, Severity, Situation, Span, Statement
+from kmspolicy.parse.context import pointer_join
+from kmspolicy.rules.exposure import probe_key
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import is_account_root, principal_account
+
+READ = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants")
+_ROLE = "AWSServiceRoleForAccessAnalyzer"
+
+
+def _auditor_policy() -> Policy:
+    """The IAM side of the service-linked role: it may read every key."""
+    span = Span(file="<access-analyzer-role>")
+    statement = Statement(
+        index=0,
+        effect="Allow",
+        action=tuple(Item(value=a, span=span) for a in READ),
+        resource=(Item(value="*", span=span),),
+        span=span,
+    )
+    return Policy(kind=PolicyKind.IDENTITY, name=_ROLE, statements=(statement,), span=span)
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    owner = target.trust.owner
+    if not target.is_key_policy or owner is None or any(f.statement.effect is None for f in target.facts):
+        return
+    delegating = [
+        f
+        for f in target.facts
+        if f.allow
+        and all(f.covers(a) for a in READ)
+        and any(is_account_root(v) and principal_account(v) == owner for _, v in f.principal_values("AWS"))
+    ]
+    # The usual case settles without evaluating: an unconditioned delegation and no Deny.
+    if not any(f.deny for f in target.facts) and any(not f.statement.conditions for f in delegating):
+        return
+    from kmspolicy.evaluate import evaluate
+
+    key = probe_key(target.key, target.trust)
+    situation = Situation(key=key, key_policy=target.policy, identity_policies=(_auditor_policy(),))
+    caller = f"arn:aws:sts::{owner}:assumed-role/{_ROLE}/access-analyzer"
+    blocked = [
+        action
+        for action in READ
+        if evaluate(
+            situation, Request(principal=caller, action=action, resource=str(key.arn)), trace=False
+        ).effect
+        != "ALLOW"
+    ]
+    if blocked:
+        where = Span.trusted(
+            file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
+        )
+        yield target.report(
+            RULE,
+            f"auditors in account `{owner}`, IAM Access Analyzer included, cannot "
+            + ", ".join(f"`{a}`" for a in blocked)
+            + " under this key policy: the key is a blind spot for security tooling",
+            where,
+            None,
+        )
+
+
+RULE = PolicyRule(
+    id="KMS025",
+    name="kp-security-tooling-blocked",
+    severity=Severity.LOW,
+    summary="key policy does not let Access Analyzer / auditors read key metadata",
+    help="delegate `kms:DescribeKey`, `kms:GetKeyPolicy` and `kms:List*` to the account principal",
+    check=check,
+    kinds=frozenset({PolicyKind.KEY}),
+)

@@ -1,0 +1,99 @@
+"""Empty or redundant policy content.
+
+## What it flags
+Actions already covered by another entry of the same statement (`kms:Decrypt` beside `kms:*`),
+repeated `Resource` values, repeated condition values, and statements identical to an earlier one.
+The parser reports empty arrays and objects (`"Action": []`, `"Condition": {}`) under the same rule.
+
+## Why it is risky
+Nothing breaks, but redundancy hides intent: a reviewer cannot tell which entry was meant, and a
+later edit of one copy leaves the other in force.
+
+## Example
+```json
+{"Effect": "Allow", "Action": ["kms:*", "kms:Decrypt"], "Resource": ["*", "*"]}
+```
+
+## Use instead
+One entry per action, resource and value; one statement per grant.
+
+## References
+- IAM Access Analyzer suggestions "Redundant action", "Redundant resource", "Redundant statement",
+  "Empty array", "Empty object"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, Item, Principal, Severity, Statement
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    seen_statements: dict[tuple[object, ...], int] = {}
+    for facts in target.facts:
+        statement = facts.statement
+        entries = facts.item_actions
+        for i, (item, covered) in enumerate(entries if len(entries) > 1 else ()):
+            if not covered or not isinstance(item.value, str) or "*" in item.value or "?" in item.value:
+                continue
+            for j, (other, wider) in enumerate(entries):
+                if j != i and covered <= wider and (wider != covered or j < i):
+                    yield target.report(
+                        RULE, f"`{item.value}` is already covered by `{other.value}`", item.span, statement
+                    )
+                    break
+        values: set[str] = set()
+        for item in (*(statement.resource or ()), *(statement.not_resource or ())):
+            if isinstance(item.value, str):
+                if item.value in values:
+                    yield target.report(RULE, f"`{item.value}` is listed twice", item.span, statement)
+                values.add(item.value)
+        for condition in statement.conditions:
+            literal = [v for v in condition.values if isinstance(v, str)]
+            if len(set(literal)) < len(literal):
+                repeated = next(v for v in literal if literal.count(v) > 1)
+                yield target.report(
+                    RULE, f"`{condition.key}` lists `{repeated}` twice", condition.span, statement
+                )
+        if len(target.facts) < 2:
+            continue
+        signature = _signature(statement)
+        if signature in seen_statements:
+            yield target.report(
+                RULE,
+                f"this statement repeats statement {seen_statements[signature]}",
+                statement.span,
+                statement,
+            )
+        else:
+            seen_statements[signature] = statement.index
+
+
+def _signature(statement: Statement) -> tuple[object, ...]:
+    """What a statement says, without its position and Sid: equal signatures mean duplicate statements."""
+
+    def values(items: tuple[Item, ...] | tuple[Principal, ...] | None) -> tuple[object, ...] | None:
+        return None if items is None else tuple(i.value for i in items)
+
+    return (
+        statement.effect,
+        values(statement.principal),
+        values(statement.not_principal),
+        values(statement.action),
+        values(statement.not_action),
+        values(statement.resource),
+        values(statement.not_resource),
+        tuple((c.operator_raw, c.key_lower, c.values) for c in statement.conditions),
+    )
+
+
+RULE = PolicyRule(
+    id="KMS095",
+    name="syn-empty-or-redundant",
+    severity=Severity.INFO,
+    summary="empty arrays/objects, redundant actions, resources, values or statements",
+    help="remove the redundant entry",
+    check=check,
+)

@@ -1,0 +1,92 @@
+"""Key-administration actions granted to an external or public principal.
+
+## What it flags
+A key-policy `Allow` that gives `kms:PutKeyPolicy`, `kms:CreateGrant`, `kms:ScheduleKeyDeletion`,
+`kms:DisableKey`, `kms:UpdateKeyDescription` (or any pattern covering them, such as `kms:*`) to a
+principal of an untrusted account, or to `*` when the evaluator finds the statement reachable from an
+untrusted account.
+
+## Why it is risky
+Whoever administers a key controls it: an outsider with `kms:CreateGrant` can mint itself any
+permission through grants (grants work cross-account); the other administrative actions work only
+from the owner account, so their presence shows the statement was written without thinking about who
+it names, and they become live the moment the principal is moved into your account.
+
+## Example
+```json
+{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::777788889999:role/Ops"}, "Action": "kms:*",
+ "Resource": "*"}
+```
+
+## Use instead
+Give external principals only the usage actions they need (`kms:Decrypt`, `kms:DescribeKey`) and
+keep administration in the owner account.
+
+## References
+- https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+- https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import StatementFacts, principal_account
+
+ADMIN_ACTIONS = frozenset(
+    {
+        "kms:PutKeyPolicy",
+        "kms:CreateGrant",
+        "kms:ScheduleKeyDeletion",
+        "kms:DisableKey",
+        "kms:UpdateKeyDescription",
+        "kms:CancelKeyDeletion",
+        "kms:DeleteImportedKeyMaterial",
+        "kms:DisableKeyRotation",
+        "kms:RevokeGrant",
+    }
+)
+
+
+def check(target: PolicyTarget) -> Iterator[Finding]:
+    if not target.is_key_policy:
+        return
+    for facts in target.facts:
+        if not facts.allow:
+            continue
+        item, granted = facts.first_item_covering(ADMIN_ACTIONS)
+        if not granted:
+            continue
+        who = _outsider(target, facts)
+        if who is None:
+            continue
+        names = ", ".join(f"`{a}`" for a in sorted(granted)[:3]) + (" ..." if len(granted) > 3 else "")
+        yield target.report(
+            RULE,
+            f"{who} receives key-administration actions ({names})",
+            item.span if item is not None else facts.action_span(min(granted)),
+            facts.statement,
+        )
+
+
+def _outsider(target: PolicyTarget, facts: StatementFacts) -> str | None:
+    if facts.wildcard_principals and target.exposure(facts) is not None:
+        return "principal `*` (any account)"
+    for principal, value in facts.principal_values("AWS"):
+        account = principal_account(value)
+        if account is not None and "*" not in account and not target.trust.trusts_account(account):
+            return f"external principal `{principal.raw}`"
+    return None
+
+
+RULE = PolicyRule(
+    id="KMS015",
+    name="xacct-admin-actions",
+    severity=Severity.CRITICAL,
+    summary="external or public principal receives key-administration actions",
+    help="give external principals only usage actions; keep administration in the owner account",
+    check=check,
+    kinds=frozenset({PolicyKind.KEY}),
+)

@@ -1,0 +1,736 @@
+"""Replay an access scenario for real: build a world from it and make the call through a client.
+
+`replay(scenario)` takes anything with a `situation` and a `request` (a `kmspolicy.scenario.Scenario`),
+builds the accounts, the caller (user, role session, root, federated user or service), the
+organisation with its SCPs/RCPs, the key with its policy, aliases and grants, then calls the API
+operation the request's action belongs to with parameters that reproduce the request's context
+(encryption context, grant operations, ...). For Decrypt, ReEncrypt, Verify and VerifyMac it first
+makes the ciphertext, signature or MAC directly, so the call tests authorisation and not set-up.
+
+The request's context is handed to the client as its recorded environment, so keys the world would
+otherwise make up (source IP, time, MFA) are exactly the scenario's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from kmspolicy.model import Grant, Key, Policy, PolicyKind, PolicyLevel, Request, Situation, Span
+from kmspolicy.simulator import crypto
+from kmspolicy.simulator.client import Client
+from kmspolicy.simulator.crypto import KIND_MULTI_REGION, KIND_REGIONAL, SUPPORTED_SPECS, new_material
+from kmspolicy.simulator.kmserror import KMSError
+from kmspolicy.simulator.matching import epoch_seconds
+from kmspolicy.simulator.operations.keys import new_key, register
+from kmspolicy.simulator.state import AliasRecord, GrantRecord, KeyRecord, NamedPolicy
+from kmspolicy.simulator.world import World
+
+DEFAULT_REGION = "us-east-1"
+_EC_PREFIX = "kms:encryptioncontext:"
+
+
+class ScenarioLike(Protocol):
+    """What replay needs of a `kmspolicy.scenario.Scenario` (not imported: it reaches the parser)."""
+
+    @property
+    def situation(self) -> Situation: ...
+
+    @property
+    def request(self) -> Request: ...
+
+
+def replay(scenario: ScenarioLike) -> dict[str, Any]:
+    """Run the scenario's request through the simulated API.
+
+    Returns `{"decision": effect or None, "error": error code or None, "event": audit event}`; the
+    decision is the one for the request's own action and resource (None if the call failed before
+    authorisation, e.g. on validation).
+    """
+    situation, request = scenario.situation, scenario.request
+    world = World(quotas_enabled=False)
+    given_time = _lower_get(request.context, "aws:currenttime")
+    when = epoch_seconds(given_time) if isinstance(given_time, str) else None
+    if when is not None:
+        world.clock.set(datetime.fromtimestamp(when, UTC))
+    region = _region(situation, request)
+    caller_account = _account_of(request.principal)
+    key_model = situation.key
+    if key_model is not None and key_model.account:
+        world.add_account(key_model.account)
+    if caller_account:
+        world.add_account(caller_account)
+    _organisation(world, situation, caller_account, key_model.account if key_model else None)
+    _caller(world, situation, request)
+    key = _key(world, situation, request, region) if key_model is not None else None
+    for token in request.grant_tokens:
+        world.issued_tokens.add(token)  # tokens the scenario names were issued somewhere
+
+    via = request.context.get("kms:ViaService") or _lower_get(request.context, "kms:viaservice")
+    service = via.split(".")[0] if isinstance(via, str) else None
+    if service is not None:
+        client = world.service_client(service, request.principal, region, environment=request.context)
+    else:
+        client = world.client(request.principal, region, environment=request.context)
+    error: str | None = None
+    try:
+        _invoke(world, client, key, request, region)
+    except KMSError as exc:
+        error = exc.code
+    return {"decision": _decision(client, request, key), "error": error, "event": client.last_event}
+
+
+# --------------------------------------------------------------------------- building the world
+
+
+def _lower_get(context: dict[str, Any], key: str) -> Any:
+    return next((v for k, v in context.items() if k.lower() == key), None)
+
+
+def _account_of(principal: str) -> str | None:
+    parts = principal.split(":")
+    if principal.isdigit():
+        return principal
+    return parts[4] if principal.startswith("arn:") and len(parts) > 5 else None
+
+
+def _region(situation: Situation, request: Request) -> str:
+    for arn in (situation.key.arn if situation.key else None, request.resource):
+        if isinstance(arn, str) and arn.startswith("arn:") and arn.split(":")[3]:
+            return arn.split(":")[3]
+    found = _lower_get(request.context, "aws:requestedregion")
+    return found if isinstance(found, str) else DEFAULT_REGION
+
+
+def _caller(world: World, situation: Situation, request: Request) -> None:
+    principal = request.principal
+    if principal.isdigit() or not principal.startswith("arn:") or principal.endswith(":root"):
+        return
+    account = principal.split(":")[4]
+    resource = principal.split(":", 5)[5]
+    policies = _unique_names(situation.identity_policies)
+    tags = situation.caller_tags
+    if resource.startswith("user/"):
+        path, name = resource.removeprefix("user").rsplit("/", 1)
+        world.add_user(
+            account,
+            name,
+            policies=policies,
+            boundary=situation.permission_boundary,
+            tags=tags,
+            path=path + "/",
+        )
+    elif resource.startswith("assumed-role/"):
+        _, role, session = resource.split("/", 2)
+        path = "/"
+        given = _lower_get(request.context, "aws:principalarn")
+        if isinstance(given, str) and ":role/" in given and given.endswith("/" + role):
+            path = given.split(":role", 1)[1].rsplit("/", 1)[0] + "/"
+        role_arn = world.add_role(
+            account, role, policies=policies, boundary=situation.permission_boundary, tags=tags, path=path
+        )
+        world.assume_role(role_arn, session, session_policies=situation.session_policies)
+    elif resource.startswith("federated-user/"):
+        world.add_federated_user(
+            account, resource.split("/", 1)[1], policies=situation.identity_policies, tags=tags
+        )
+    elif resource.startswith("role/"):
+        raise ValueError(f"a role cannot call KMS itself; use a session of `{principal}`")
+
+
+def _unique_names(policies: tuple[Policy, ...]) -> dict[str, Policy]:
+    out: dict[str, Policy] = {}
+    for i, policy in enumerate(policies):
+        out[policy.name if policy.name not in out else f"{policy.name}#{i}"] = policy
+    return out
+
+
+def _organisation(world: World, situation: Situation, caller: str | None, owner: str | None) -> None:
+    if situation.scps is None and situation.rcps is None and not situation.caller_org_id:
+        return
+    root, ous = "r-replay", []
+    for path in situation.caller_org_paths[:1]:
+        parts = [p for p in path.split("/") if p]
+        if len(parts) >= 2:
+            root, ous = parts[1], parts[2:]
+    # SCPs do not apply to a management account: without SCPs in the scenario the caller is one
+    management = caller if situation.scps is None else None
+    world.create_organization(
+        situation.caller_org_id or "o-replay", root_id=root, management_account=management
+    )
+    assert world.org is not None
+    parent = root
+    for ou in ous:
+        world.add_ou(ou, parent=parent)
+        parent = ou
+    if caller:
+        _place(world, caller, parent, situation.scps)
+    if owner and owner != caller:
+        _place(world, owner, root, situation.rcps)
+    if situation.rcps is not None and owner:
+        _levels(world, world.org.path(owner), situation.rcps, "rcp")
+    if situation.scps is not None and caller:
+        _levels(world, world.org.path(caller), situation.scps, "scp")
+
+
+def _place(world: World, account: str, parent: str, levels: tuple[PolicyLevel, ...] | None) -> None:
+    """Put the account under `parent`, adding OUs until the path is as deep as the scenario's levels."""
+    assert world.org is not None
+    depth = len(world.org.path(parent)) + 1
+    for extra in range(max(0, len(levels or ()) - depth)):
+        ou = f"ou-replay-{account}-{extra}"
+        world.add_ou(ou, parent=parent)
+        parent = ou
+    world.add_account(account, parent=parent)
+
+
+def _levels(world: World, path: list[str], levels: tuple[PolicyLevel, ...], kind: str) -> None:
+    """Attach level i's policies at path[i] (root first), replacing the default full-access policy."""
+    assert world.org is not None
+    attached = world.org.scps if kind == "scp" else world.org.rcps
+    for target, level in zip(path, levels, strict=False):
+        attached[target] = [NamedPolicy.from_model(p, p.name) for p in level.policies]
+    if kind == "rcp":
+        world.org.rcps_enabled = True
+    world.add_account(path[-1], parent=world.org.parents.get(path[-1]))  # forget cached callers
+
+
+def _key(world: World, situation: Situation, request: Request, region: str) -> KeyRecord:
+    model: Key = situation.key  # type: ignore[assignment]
+    assert isinstance(model.arn, str)
+    account = model.account or model.arn.split(":")[4]
+    policy = (
+        situation.key_policy
+        or model.policy
+        or Policy(kind=PolicyKind.KEY, name="default", span=Span(file="replay"))
+    )
+    key = new_key(
+        world,
+        account=account,
+        region=model.region or region,
+        spec=model.key_spec,
+        usage=model.key_usage,
+        manager=model.key_manager,
+        policy={"Statement": []},
+        description=model.description or "",
+        multi_region=model.multi_region,
+    )
+    key.arn, key.key_id = model.arn, model.key_id
+    key.policy = NamedPolicy.from_model(policy, "default")
+    key.state, key.origin, key.tags = model.key_state, model.origin, dict(model.tags)
+    key.mrk_type = model.multi_region_key_type
+    spec = model.key_spec if model.key_spec in SUPPORTED_SPECS else "SYMMETRIC_DEFAULT"
+    register(world, key, new_material(spec))
+    aliases = list(model.aliases)
+    if ":alias/" in request.resource:
+        aliases.append("alias/" + request.resource.split(":alias/", 1)[1])
+    for name in dict.fromkeys(aliases):
+        world.aliases[(account, key.region, name)] = AliasRecord(
+            name, account, key.region, key.key_id, key.created, key.created
+        )
+        key.aliases.append(name)
+    for grant in situation.grants or model.grants:
+        _grant(world, key, grant)
+    key.touch()
+    return key
+
+
+def _created(world: World, grant: Grant) -> datetime:
+    """The grant's own creation date; without one it is old enough to be consistent."""
+    found = epoch_seconds(grant.creation_date) if grant.creation_date else None
+    if found is None:
+        return world.clock.now() - timedelta(days=1)
+    return datetime.fromtimestamp(found, UTC)
+
+
+def _grant(world: World, key: KeyRecord, grant: Grant) -> None:
+    constraints: dict[str, dict[str, str]] = {}
+    if grant.constraints and grant.constraints.encryption_context_equals is not None:
+        constraints["EncryptionContextEquals"] = dict(grant.constraints.encryption_context_equals)
+    if grant.constraints and grant.constraints.encryption_context_subset is not None:
+        constraints["EncryptionContextSubset"] = dict(grant.constraints.encryption_context_subset)
+    issuing = (grant.issuing_account or key.account).removeprefix("arn:aws:iam::").removesuffix(":root")
+    token = grant.token or os.urandom(32).hex()
+    key.grants[grant.grant_id] = GrantRecord(
+        grant_id=grant.grant_id,
+        key_arn=key.arn,
+        name=grant.name,
+        grantee=grant.grantee_principal if isinstance(grant.grantee_principal, str) else "",
+        retiring=grant.retiring_principal if isinstance(grant.retiring_principal, str) else None,
+        issuing_account=issuing,
+        operations=list(grant.operations),
+        constraints=constraints or None,
+        created=_created(world, grant),
+        token=token,
+    )
+    world.issued_tokens.add(token)
+
+
+# --------------------------------------------------------------------------- making the call
+
+
+def _encryption_context(request: Request) -> dict[str, str] | None:
+    found = {k[len(_EC_PREFIX) :]: v for k, v in request.context.items() if k.lower().startswith(_EC_PREFIX)}
+    out = {k: v for k, v in found.items() if isinstance(v, str)}
+    return out or None
+
+
+def _context_value(request: Request, name: str) -> Any:
+    return _lower_get(request.context, name.lower())
+
+
+def _blob(world: World, key: KeyRecord, region: str, context: dict[str, str] | None) -> bytes:
+    """Ciphertext made directly with the key's material, as an earlier Encrypt would have."""
+    if key.spec != "SYMMETRIC_DEFAULT":
+        return (
+            crypto.rsa_encrypt(key.material, "RSAES_OAEP_SHA_256", b"replay")
+            if key.spec.startswith("RSA")
+            else b"x"
+        )
+    kind = KIND_MULTI_REGION if key.multi_region else KIND_REGIONAL
+    secret = world.secret("multi-region" if key.multi_region else region)
+    header = crypto.seal_reference(secret, kind, key.handle, key.material.current_version)
+    return crypto.encrypt_symmetric(header, key.material, b"replay", context)
+
+
+def _sink(world: World, request: Request, region: str) -> KeyRecord:
+    """The other key of a ReEncrypt, in the caller's account, usable by anyone."""
+    account = _account_of(request.principal) or "000000000000"
+    key = new_key(
+        world,
+        account=account,
+        region=region,
+        spec="SYMMETRIC_DEFAULT",
+        usage="ENCRYPT_DECRYPT",
+        manager="CUSTOMER",
+        policy={"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]},
+    )
+    return register(world, key, new_material("SYMMETRIC_DEFAULT"))
+
+
+def _invoke(world: World, client: Client, key: KeyRecord | None, request: Request, region: str) -> None:
+    action = request.action.removeprefix("kms:").removeprefix("KMS:")
+    key_id = request.resource if request.resource != "*" else (key.arn if key is not None else None)
+    context = _encryption_context(request)
+    tokens = list(request.grant_tokens)
+    params: dict[str, Any] = {}
+    if key_id is not None:
+        params["KeyId"] = key_id
+    if tokens:
+        params["GrantTokens"] = tokens
+    builder = _BUILDERS.get(action.lower())
+    if builder is None:
+        raise KMSError("UnknownOperationException", f"no API operation for `{request.action}`")
+    operation = builder(world, key, request, region, context, params)
+    client.call(operation, params)
+
+
+Builder = Callable[[World, "KeyRecord | None", Request, str, "dict[str, str] | None", dict[str, Any]], str]
+
+
+def _crypto_in(operation: str, *, plaintext: bool = False, data_key: bool = False) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        if ctx:
+            params["EncryptionContext"] = ctx
+        if plaintext:
+            params["Plaintext"] = b"replay"
+            if key is not None and key.spec.startswith("RSA"):
+                params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
+        if data_key:
+            params["NumberOfBytes"] = 32
+        return operation
+
+    return build
+
+
+def _decrypt(
+    world: World,
+    key: KeyRecord | None,
+    request: Request,
+    region: str,
+    ctx: dict[str, str] | None,
+    params: dict[str, Any],
+) -> str:
+    assert key is not None
+    params["CiphertextBlob"] = _blob(world, key, region, ctx)
+    if ctx:
+        params["EncryptionContext"] = ctx
+    if key.spec.startswith("RSA"):
+        params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
+    elif ":alias/" not in str(params.get("KeyId")):
+        params.pop("KeyId", None)  # symmetric Decrypt finds the key in the blob
+    return "Decrypt"
+
+
+def _re_encrypt(source_side: bool) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        assert key is not None
+        sink = _sink(world, request, region)
+        named = params.pop("KeyId")
+        source, dest = (key, sink) if source_side else (sink, key)
+        params["CiphertextBlob"] = _blob(world, source, region, ctx if source_side else None)
+        params["DestinationKeyId"] = named if not source_side else dest.arn
+        if source_side:
+            params["SourceKeyId"] = named
+            if ctx:
+                params["SourceEncryptionContext"] = ctx
+        elif ctx:
+            params["DestinationEncryptionContext"] = ctx
+        return "ReEncrypt"
+
+    return build
+
+
+def _data_key_pair(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        params["KeyPairSpec"] = _context_value(request, "kms:DataKeyPairSpec") or "ECC_NIST_P256"
+        if ctx:
+            params["EncryptionContext"] = ctx
+        return operation
+
+    return build
+
+
+def _signing(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        assert key is not None
+        algorithms = crypto.algorithms_for(key.spec, key.usage).get("SigningAlgorithms", ["ECDSA_SHA_256"])
+        algorithm = _context_value(request, "kms:SigningAlgorithm") or algorithms[0]
+        message_type = _context_value(request, "kms:MessageType") or "RAW"
+        message = b"replay" if message_type == "RAW" else b"\x00" * 32
+        params.update(Message=message, SigningAlgorithm=algorithm, MessageType=message_type)
+        if operation == "Verify":
+            params["Signature"] = b"\x00"
+            if key.material.private is not None and algorithm in algorithms:
+                params["Signature"] = crypto.sign(key.material, algorithm, message, message_type)
+        return operation
+
+    return build
+
+
+def _mac(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        assert key is not None
+        own = f"HMAC_SHA_{key.spec.removeprefix('HMAC_')}" if key.spec.startswith("HMAC") else "HMAC_SHA_256"
+        algorithm = _context_value(request, "kms:MacAlgorithm") or own
+        params.update(Message=b"replay", MacAlgorithm=algorithm)
+        if operation == "VerifyMac":
+            params["Mac"] = (
+                crypto.mac(key.material, algorithm, b"replay") if key.spec.startswith("HMAC") else b"x"
+            )
+        return operation
+
+    return build
+
+
+def _plain(operation: str, **fixed: Any) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        if operation not in _TAKES_TOKENS:
+            params.pop("GrantTokens", None)
+        params.update(fixed)
+        return operation
+
+    return build
+
+
+def _numbered(operation: str, member: str, context_key: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        value = _context_value(request, context_key)
+        if isinstance(value, str) and value.isdigit():
+            params[member] = int(value)
+        return operation
+
+    return build
+
+
+def _keyless(operation: str, **fixed: Any) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        params.clear()
+        params.update(fixed)
+        if operation == "ListRetirableGrants":
+            params["RetiringPrincipal"] = (
+                _context_value(request, "kms:RetiringPrincipal") or request.principal
+            )
+        if operation == "CreateKey":
+            _create_key_params(request, params)
+        return operation
+
+    return build
+
+
+def _create_key_params(request: Request, params: dict[str, Any]) -> None:
+    for member, name in (("KeySpec", "kms:KeySpec"), ("KeyUsage", "kms:KeyUsage")):
+        value = _context_value(request, name)
+        if isinstance(value, str):
+            params[member] = value
+    if "KeySpec" in params and "KeyUsage" not in params:
+        params["KeyUsage"] = (crypto.usages_for(params["KeySpec"]) or ("ENCRYPT_DECRYPT",))[0]
+    if _context_value(request, "kms:MultiRegion") == "true":
+        params["MultiRegion"] = True
+    bypass = _context_value(request, "kms:BypassPolicyLockoutSafetyCheck")
+    if bypass is not None:
+        params["BypassPolicyLockoutSafetyCheck"] = bypass == "true"
+    tags = _request_tags(request)
+    if tags:
+        params["Tags"] = tags
+
+
+def _request_tags(request: Request) -> list[dict[str, str]]:
+    prefix = "aws:requesttag/"
+    return [
+        {"TagKey": k[len(prefix) :], "TagValue": v}
+        for k, v in request.context.items()
+        if k.lower().startswith(prefix) and isinstance(v, str)
+    ]
+
+
+def _put_key_policy(
+    world: World,
+    key: KeyRecord | None,
+    request: Request,
+    region: str,
+    ctx: dict[str, str] | None,
+    params: dict[str, Any],
+) -> str:
+    assert key is not None
+    import json
+
+    params.pop("GrantTokens", None)
+    params["Policy"] = json.dumps(key.policy.document or {"Statement": []})
+    bypass = _context_value(request, "kms:BypassPolicyLockoutSafetyCheck")
+    if bypass is not None:
+        params["BypassPolicyLockoutSafetyCheck"] = bypass == "true"
+    return "PutKeyPolicy"
+
+
+def _tags(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        params.pop("GrantTokens", None)
+        if operation == "TagResource":
+            params["Tags"] = _request_tags(request) or [{"TagKey": "replay", "TagValue": "x"}]
+        else:
+            keys = _context_value(request, "aws:TagKeys")
+            params["TagKeys"] = list(keys) if isinstance(keys, tuple) else [keys or "replay"]
+        return operation
+
+    return build
+
+
+def _alias(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        params.pop("GrantTokens", None)
+        named = params.pop("KeyId", None)
+        alias = "alias/replay"
+        if isinstance(named, str) and ":alias/" in named:
+            alias = "alias/" + named.split(":alias/", 1)[1]
+        params["AliasName"] = alias
+        target = key if key is not None else _sink(world, request, region)
+        if operation != "DeleteAlias":
+            params["TargetKeyId"] = target.arn
+        key = target
+        if (
+            operation != "CreateAlias"
+            and key is not None
+            and (key.account, key.region, alias) not in world.aliases
+        ):
+            world.aliases[(key.account, key.region, alias)] = AliasRecord(
+                alias, key.account, key.region, key.key_id, key.created, key.created
+            )
+            key.aliases.append(alias)
+            key.touch()
+        if (
+            operation == "CreateAlias"
+            and key is not None
+            and (key.account, key.region, alias) in world.aliases
+        ):
+            del world.aliases[(key.account, key.region, alias)]
+            key.aliases.remove(alias)
+            key.touch()
+        return operation
+
+    return build
+
+
+def _create_grant(
+    world: World,
+    key: KeyRecord | None,
+    request: Request,
+    region: str,
+    ctx: dict[str, str] | None,
+    params: dict[str, Any],
+) -> str:
+    operations = _context_value(request, "kms:GrantOperations")
+    params["Operations"] = list(operations) if isinstance(operations, tuple) else [operations or "Decrypt"]
+    params["GranteePrincipal"] = _context_value(request, "kms:GranteePrincipal") or _grantee(request)
+    retiring = _context_value(request, "kms:RetiringPrincipal")
+    if retiring:
+        params["RetiringPrincipal"] = retiring
+    kind = _context_value(request, "kms:GrantConstraintType")
+    if kind and ctx:
+        params["Constraints"] = {kind: ctx}
+    return "CreateGrant"
+
+
+def _grantee(request: Request) -> str:
+    account = _account_of(request.principal) or "111122223333"
+    return f"arn:aws:iam::{account}:root"
+
+
+def _grant_op(operation: str) -> Builder:
+    def build(
+        world: World,
+        key: KeyRecord | None,
+        request: Request,
+        region: str,
+        ctx: dict[str, str] | None,
+        params: dict[str, Any],
+    ) -> str:
+        assert key is not None
+        tokens = params.pop("GrantTokens", [])
+        grant_id = request.grant_id or next(iter(key.grants), "0" * 64)
+        if operation == "RetireGrant" and request.grant_id is None and tokens:
+            params.clear()
+            params["GrantToken"] = tokens[0]
+        else:
+            params["GrantId"] = grant_id
+        return operation
+
+    return build
+
+
+_TAKES_TOKENS = frozenset({"DescribeKey", "GetPublicKey"})
+_BUILDERS: dict[str, Builder] = {
+    "encrypt": _crypto_in("Encrypt", plaintext=True),
+    "decrypt": _decrypt,
+    "reencryptfrom": _re_encrypt(True),
+    "reencryptto": _re_encrypt(False),
+    "generatedatakey": _crypto_in("GenerateDataKey", data_key=True),
+    "generatedatakeywithoutplaintext": _crypto_in("GenerateDataKeyWithoutPlaintext", data_key=True),
+    "generatedatakeypair": _data_key_pair("GenerateDataKeyPair"),
+    "generatedatakeypairwithoutplaintext": _data_key_pair("GenerateDataKeyPairWithoutPlaintext"),
+    "sign": _signing("Sign"),
+    "verify": _signing("Verify"),
+    "generatemac": _mac("GenerateMac"),
+    "verifymac": _mac("VerifyMac"),
+    "getpublickey": _plain("GetPublicKey"),
+    "describekey": _plain("DescribeKey"),
+    "getkeypolicy": _plain("GetKeyPolicy"),
+    "listkeypolicies": _plain("ListKeyPolicies"),
+    "listgrants": _plain("ListGrants"),
+    "listresourcetags": _plain("ListResourceTags"),
+    "getkeyrotationstatus": _plain("GetKeyRotationStatus"),
+    "listkeyrotations": _plain("ListKeyRotations"),
+    "enablekey": _plain("EnableKey"),
+    "disablekey": _plain("DisableKey"),
+    "cancelkeydeletion": _plain("CancelKeyDeletion"),
+    "disablekeyrotation": _plain("DisableKeyRotation"),
+    "rotatekeyondemand": _plain("RotateKeyOnDemand"),
+    "updatekeydescription": _plain("UpdateKeyDescription", Description="replay"),
+    "schedulekeydeletion": _numbered(
+        "ScheduleKeyDeletion", "PendingWindowInDays", "kms:ScheduleKeyDeletionPendingWindowInDays"
+    ),
+    "enablekeyrotation": _numbered("EnableKeyRotation", "RotationPeriodInDays", "kms:RotationPeriodInDays"),
+    "putkeypolicy": _put_key_policy,
+    "tagresource": _tags("TagResource"),
+    "untagresource": _tags("UntagResource"),
+    "createalias": _alias("CreateAlias"),
+    "updatealias": _alias("UpdateAlias"),
+    "deletealias": _alias("DeleteAlias"),
+    "creategrant": _create_grant,
+    "revokegrant": _grant_op("RevokeGrant"),
+    "retiregrant": _grant_op("RetireGrant"),
+    "getkeylastusage": _plain("GetKeyLastUsage"),
+    "deleteimportedkeymaterial": _plain("DeleteImportedKeyMaterial"),
+    "getparametersforimport": _plain("GetParametersForImport"),
+    "importkeymaterial": _plain("ImportKeyMaterial"),
+    "derivesharedsecret": _plain("DeriveSharedSecret"),
+    "createkey": _keyless("CreateKey"),
+    "listkeys": _keyless("ListKeys"),
+    "listaliases": _keyless("ListAliases"),
+    "generaterandom": _keyless("GenerateRandom", NumberOfBytes=32),
+    "listretirablegrants": _keyless("ListRetirableGrants"),
+}
+
+
+def _decision(client: Client, request: Request, key: KeyRecord | None) -> str | None:
+    """The decision for the request's own action and resource among those the call made."""
+    action = request.action.lower()
+    wanted = request.resource if request.resource != "*" else (key.arn if key is not None else "*")
+    matching = [r for a, res, r in client.last_decisions if a.lower() == action]
+    exact = [r for a, res, r in client.last_decisions if a.lower() == action and res == wanted]
+    chosen = exact or matching
+    if not chosen and request.resource != "*" and ":alias/" in request.resource and key is not None:
+        chosen = [r for a, res, r in client.last_decisions if a.lower() == action and res == key.arn]
+    return chosen[0].effect if chosen else None

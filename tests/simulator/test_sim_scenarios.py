@@ -1,0 +1,54 @@
+"""Every access scenario (reference §7 W1-W42 and the behaviour library) through the simulator.
+
+Twice: `authorize()` on the scenario's situation (effect and determining statements), and `replay()`,
+which builds a world and makes the call for real through the client (effect of that call's decision).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmspolicy.model import Decision
+from kmspolicy.parse.source import SourceSet
+from kmspolicy.scenario import Scenario, check, load_scenarios
+from kmspolicy.simulator import authorize
+from kmspolicy.simulator.scenario_replay import replay
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+FILES = sorted(path for path in SCENARIOS.rglob("*") if path.suffix in (".yaml", ".yml", ".json"))
+
+
+def _load(path: Path) -> list[Scenario]:
+    scenarios, _ = load_scenarios(path, SourceSet())
+    assert scenarios, f"{path} holds no scenario"
+    return scenarios
+
+
+def test_the_worked_examples_are_there() -> None:
+    assert len([p for p in FILES if p.parent.name == "worked"]) == 42
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(SCENARIOS)))
+def test_authorize_agrees_with_the_scenario(path: Path) -> None:
+    problems = []
+    for scenario in _load(path):
+        result = authorize(scenario.situation, scenario.request)
+        decision = Decision(effect=result.effect, reason=result.reason, determining=result.determining)
+        problems += [f"{scenario.name}: {p}" for p in check(scenario, decision)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(SCENARIOS)))
+def test_replay_through_the_api_agrees(path: Path) -> None:
+    problems = []
+    for scenario in _load(path):
+        outcome = replay(scenario)
+        if outcome["decision"] != scenario.expect:
+            problems.append(f"{scenario.name}: expected {scenario.expect}, replay gave {outcome}")
+        denied = outcome["decision"] != "ALLOW"
+        if denied and outcome["error"] != "AccessDeniedException":
+            problems.append(f"{scenario.name}: a denied call must fail with AccessDeniedException: {outcome}")
+        assert outcome["event"] is not None
+    assert not problems, "\n".join(problems)

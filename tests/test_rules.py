@@ -1,0 +1,92 @@
+"""Every case of every rule (`rules/<rule>.yaml`), plus the meta-checks that keep the rules documented."""
+
+from __future__ import annotations
+
+import pytest
+
+from kmspolicy.rules import all_rules, get_rule
+from kmspolicy.rules.cases import Case, load_cases, run_case
+from kmspolicy.rules.framework import RuleInfo
+
+SECTIONS = ("## What it flags", "## Why it is risky", "## Example", "## Use instead", "## References")
+
+
+def _all_cases() -> list[tuple[RuleInfo, Case]]:
+    out: list[tuple[RuleInfo, Case]] = []
+    for rule in all_rules():
+        cases = load_cases(rule.name)
+        for case in cases.cases if cases else ():
+            out.append((rule, case))
+    return out
+
+
+CASES = _all_cases()
+
+
+@pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.name}:{c.name}" for r, c in CASES])
+def test_case(rule: RuleInfo, case: Case) -> None:
+    outcome = run_case(rule.id, case)
+    got = [
+        (f.span.pointer, pos, f.severity.value, f.message)
+        for f, pos in zip(outcome.findings, outcome.positions, strict=True)
+    ]
+    assert len(outcome.findings) == len(case.expect), f"expected {len(case.expect)} finding(s), got {got}"
+    remaining = list(zip(outcome.findings, outcome.positions, strict=True))
+    for expected in case.expect:
+        for i, (finding, position) in enumerate(remaining):
+            if expected.pointer is not None and finding.span.pointer != expected.pointer:
+                continue
+            if expected.line is not None and (position is None or position[0] != expected.line):
+                continue
+            if expected.col is not None and (position is None or position[1] != expected.col):
+                continue
+            if expected.severity is not None and finding.severity.value != expected.severity:
+                continue
+            del remaining[i]
+            break
+        else:
+            pytest.fail(f"no finding matches {expected}; got {got}")
+    for finding in outcome.findings:
+        assert finding.message
+        assert not finding.message[0].isupper()
+        assert not finding.message.endswith(".")
+        assert finding.rule == rule.name
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.name)
+def test_rule_has_cases_and_docs(rule: RuleInfo) -> None:
+    cases = load_cases(rule.name)
+    assert cases is not None, f"rules/{rule.name}.yaml is missing"
+    assert get_rule(cases.rule) == rule, f"rules/{rule.name}.yaml names rule `{cases.rule}`"
+    failing = [c for c in cases.cases if c.failing]
+    passing = [c for c in cases.cases if not c.failing]
+    assert len(failing) >= 2, f"{rule.name}: only {len(failing)} failing case(s)"
+    assert len(passing) >= 2, f"{rule.name}: only {len(passing)} passing case(s)"
+    assert len({c.name for c in cases.cases}) == len(cases.cases), "case names must be unique"
+    for section in SECTIONS:
+        assert section in rule.doc, f"{rule.name}: docstring lacks `{section}`"
+    assert rule.summary
+    assert rule.help
+
+
+def test_ids_follow_the_catalogue() -> None:
+    rules = all_rules()
+    assert all(r.id.startswith("KMS") and len(r.id) == 6 and r.id[3:].isdigit() for r in rules)
+    assert len({r.name for r in rules}) == len(rules)
+    assert get_rule("kp-public-principal") is get_rule("kms001")
+
+
+def test_guards_of_the_catalogue_are_cases() -> None:
+    guards = {c.guard for _, c in CASES if c.guard}
+    assert {
+        "resource-star-in-key-policy",
+        "owner-root-kms-star",
+        "deny-wildcard-principal",
+        "star-with-own-calleraccount",
+        "star-with-trusted-org",
+        "condition-key-case",
+        "aws-service-grants",
+        "resource-star-required",
+        "separate-key-policy-resource",
+        "rotation-only-rotatable",
+    } <= guards

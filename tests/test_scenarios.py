@@ -1,0 +1,55 @@
+"""Every access scenario under tests/scenarios/ through the evaluator: effect and determining statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmspolicy.evaluate import evaluate
+from kmspolicy.parse.context import INPUT_ERROR_RULES
+from kmspolicy.parse.source import SourceSet
+from kmspolicy.scenario import Scenario, check, load_scenarios
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+FILES = sorted(path for path in SCENARIOS.rglob("*") if path.suffix in (".yaml", ".yml", ".json"))
+
+# Scenarios where the evaluator and the reference (as the scenario reads it) disagree, pending the lead's
+# decision. Strict: once the evaluator agrees, the entry must go.
+DISAGREEMENTS: dict[str, str] = {}
+
+
+def _load(path: Path) -> list[Scenario]:
+    sources = SourceSet()
+    scenarios, findings = load_scenarios(path, sources)
+    broken = [f"{f.location or f.span}: {f.message}" for f in findings if f.rule in INPUT_ERROR_RULES]
+    assert not broken, "\n".join(broken)
+    assert scenarios, f"{path} holds no scenario"
+    return scenarios
+
+
+def test_library_is_large() -> None:
+    worked = [path for path in FILES if path.parent.name == "worked"]
+    assert len(worked) == 42
+    assert len(FILES) - len(worked) >= 150
+
+
+def _case(path: Path) -> object:
+    name = path.relative_to(SCENARIOS).as_posix()
+    reason = DISAGREEMENTS.get(name)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(path, id=name, marks=marks)
+
+
+def test_disagreements_name_existing_files() -> None:
+    assert all((SCENARIOS / name).is_file() for name in DISAGREEMENTS)
+
+
+@pytest.mark.parametrize("path", [_case(path) for path in FILES])
+def test_scenario(path: Path) -> None:
+    problems: list[str] = []
+    for scenario in _load(path):
+        assert scenario.expect is not None, f"{scenario.name} has no `expect`"
+        decision = evaluate(scenario.situation, scenario.request)
+        problems.extend(f"{scenario.name}: {problem}" for problem in check(scenario, decision))
+    assert not problems, "\n".join(problems)
