@@ -95,7 +95,9 @@ def lint(
     fail_on: Annotated[
         Severity | None, typer.Option(help="Lowest severity that makes the run fail (default: low).")
     ] = None,
-    config: Annotated[Path | None, typer.Option(help="Configuration file (default: searched upward).")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Configuration file (default: searched upward).")
+    ] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Write all findings to this baseline.")] = None,
     max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 10_000_000,
@@ -138,7 +140,9 @@ def lint(
         findings = baselines.filter_new(findings, known, parsed.sources)
     rules = {rule.id: rule for rule in all_rules()}
     colored = format is LintFormat.text and _use_color(color)
-    output = render(findings, parsed.sources, format.value, rules=rules, color=colored, tool_version=__version__)
+    output = render(
+        findings, parsed.sources, format.value, rules=rules, color=colored, tool_version=__version__
+    )
     if output:
         typer.echo(output, color=colored)
     # Only unreadable input exits 2; softer remarks of the reader count like any finding.
@@ -215,23 +219,34 @@ def explain(
         str | None,
         typer.Option(help="One-line question: `can PRINCIPAL ACTION RESOURCE [with KEY=VALUE and ...]`."),
     ] = None,
-    key_policy: Annotated[Path | None, typer.Option(help="Key policy (raw or get-key-policy output).")] = None,
+    key_policy: Annotated[
+        Path | None, typer.Option(help="Key policy (raw or get-key-policy output).")
+    ] = None,
     key: Annotated[Path | None, typer.Option(help="describe-key output for the key's metadata.")] = None,
     identity_policy: Annotated[
         list[Path] | None, typer.Option(help="An identity policy of the caller (repeatable).")
     ] = None,
     boundary: Annotated[Path | None, typer.Option(help="The caller's permissions boundary.")] = None,
     session_policy: Annotated[list[Path] | None, typer.Option(help="A session policy (repeatable).")] = None,
-    scp: Annotated[list[Path] | None, typer.Option(help="An SCP; all given form one level (repeatable).")] = None,
-    rcp: Annotated[list[Path] | None, typer.Option(help="An RCP; all given form one level (repeatable).")] = None,
+    scp: Annotated[
+        list[Path] | None, typer.Option(help="An SCP; all given form one level (repeatable).")
+    ] = None,
+    rcp: Annotated[
+        list[Path] | None, typer.Option(help="An RCP; all given form one level (repeatable).")
+    ] = None,
     grants: Annotated[Path | None, typer.Option(help="list-grants output for the key.")] = None,
-    principal: Annotated[str | None, typer.Option(help="Caller ARN (user, role session, root, service).")] = None,
+    principal: Annotated[
+        str | None, typer.Option(help="Caller ARN (user, role session, root, service).")
+    ] = None,
     action: Annotated[str | None, typer.Option(help="Action, e.g. kms:Decrypt.")] = None,
     resource: Annotated[str | None, typer.Option(help="Key ARN, alias ARN or `*`.")] = None,
     context: Annotated[
-        list[str] | None, typer.Option(help="Request context KEY=VALUE (repeatable; repeat a key for a list).")
+        list[str] | None,
+        typer.Option(help="Request context KEY=VALUE (repeatable; repeat a key for a list)."),
     ] = None,
-    grant_token: Annotated[list[str] | None, typer.Option(help="A grant token sent with the request.")] = None,
+    grant_token: Annotated[
+        list[str] | None, typer.Option(help="A grant token sent with the request.")
+    ] = None,
     format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
     color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
 ) -> None:
@@ -294,7 +309,7 @@ def explain(
 
 
 @app.command("test")
-def test_command(
+def run_tests(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of them.")],
     format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
     color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,

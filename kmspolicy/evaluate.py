@@ -1263,7 +1263,7 @@ class Evaluator:
                 f"the key policy and an identity-based policy both allow cross-account `{action}`",
                 [*(st.ref for st, _ in kp), *identity],
             )
-        grants = self._matching_grants(req, identity_half, outcome, steps)
+        grants = self._matching_grants(req, outcome, steps)
         if grants:
             return "ALLOW", f"grant `{grants[0].grant_id}` allows `{action}`", [_grant_ref(g) for g in grants]
         return "IMPLICIT_DENY", self._gap(req, kp, identity, boundary_ok, session_ok), []
@@ -1290,12 +1290,10 @@ class Evaluator:
 
     # -- grants (§1.5)
 
-    def _grant_checks(
-        self, grant: Grant, req: _Req, identity_half: bool
-    ) -> Iterator[tuple[str, bool, Callable[[], str]]]:
+    def _grant_checks(self, grant: Grant, req: _Req) -> Iterator[tuple[str, bool, Callable[[], str]]]:
         operation = req.action.split(":", 1)[-1]
-        grantee = _grantee_match(grant.grantee_principal, req.caller, identity_half)
-        yield "Grantee", grantee, lambda: _grantee_reason(grant, req.caller, identity_half)
+        grantee = _grantee_match(grant.grantee_principal, req.caller)
+        yield "Grantee", grantee, lambda: _grantee_reason(grant, req.caller)
         # a grant can only ever allow the GrantOperation enum; anything else listed is inert (§1.5, W24)
         listed = operation in GRANT_OPERATIONS and any(
             op.lower() == operation.lower() for op in grant.operations
@@ -1354,20 +1352,16 @@ class Evaluator:
         ids = {arn, key.key_id if key is not None else None}
         return grant.key_id in ids or (arn is not None and arn.endswith("/" + grant.key_id))
 
-    def _matching_grants(
-        self, req: _Req, identity_half: bool, outcome: _Outcome, steps: list[TraceStep] | None
-    ) -> list[Grant]:
+    def _matching_grants(self, req: _Req, outcome: _Outcome, steps: list[TraceStep] | None) -> list[Grant]:
         found: list[Grant] = []
         for grant in self.grants:
             if not self._applies_to_key(grant):
                 continue
             if steps is None:
-                if all(ok for _, ok, _ in self._grant_checks(grant, req, identity_half)):
+                if all(ok for _, ok, _ in self._grant_checks(grant, req)):
                     found.append(grant)
                 continue
-            failed = [
-                (element, why) for element, ok, why in self._grant_checks(grant, req, identity_half) if not ok
-            ]
+            failed = [(element, why) for element, ok, why in self._grant_checks(grant, req) if not ok]
             outcome.grant_misses[grant.grant_id] = failed
             steps.append(
                 TraceStep.trusted(
@@ -1398,18 +1392,21 @@ class Evaluator:
             return "IMPLICIT_DENY", "the request names no grant on this key", []
         caller = req.caller
         ref = [_grant_ref(grant)]
-        if grant.retiring_principal is not None and _grantee_match(grant.retiring_principal, caller, False):
+        if grant.retiring_principal is not None and _grantee_match(grant.retiring_principal, caller):
             return "ALLOW", f"the caller is the retiring principal of grant `{grant.grant_id}`", ref
         retire_listed = any(op.lower() == "retiregrant" for op in grant.operations)
-        if retire_listed and _grantee_match(grant.grantee_principal, caller, False):
+        if retire_listed and _grantee_match(grant.grantee_principal, caller):
             return (
                 "ALLOW",
                 f"the caller is the grantee of grant `{grant.grant_id}`, which lists `RetireGrant`",
                 ref,
             )
-        # list-grants spells IssuingAccount as the account's root ARN; scenarios may give a bare ID
-        issuing = grant.issuing_account or self.key_account
-        accounts = {issuing.split(":")[4] if issuing is not None and issuing.count(":") == 5 else issuing}
+        # list-grants spells IssuingAccount as the account's root ARN; scenarios may give a bare ID. A grant
+        # without one has no issuing account that could retire it (the creator's account is not known).
+        issuing = grant.issuing_account
+        accounts: set[str | None] = set()
+        if issuing is not None:
+            accounts.add(issuing.split(":")[4] if issuing.count(":") == 5 else issuing)
         retiring = grant.retiring_principal
         if isinstance(retiring, str) and retiring.endswith(":root"):
             accounts.add(retiring.split(":")[4])
@@ -1467,7 +1464,7 @@ class Evaluator:
                 if misses is None:
                     if not self._applies_to_key(grant):
                         continue
-                    misses = [(e, why) for e, ok, why in self._grant_checks(grant, req, False) if not ok]
+                    misses = [(e, why) for e, ok, why in self._grant_checks(grant, req) if not ok]
                 if len(misses) == 1:
                     found.append(
                         TraceStep.trusted(
@@ -1504,7 +1501,7 @@ def _grant_ref(grant: Grant) -> StatementRef:
     return StatementRef.trusted(layer="grant", policy=grant.name, grant_id=grant.grant_id, span=grant.span)
 
 
-def _grantee_match(grantee: object, caller: Caller, identity_half: bool) -> bool:
+def _grantee_match(grantee: object, caller: Caller) -> bool:
     """Whether a grant's grantee (or retiring principal) stands for the caller (§1.5)."""
     if not isinstance(grantee, str):
         return False  # unknown before deployment: matches nothing
@@ -1514,23 +1511,20 @@ def _grantee_match(grantee: object, caller: Caller, identity_half: bool) -> bool
     role = _role_name_of(grantee)
     if role is not None and caller.kind in ("session", "role") and role == (caller.account, caller.role_name):
         return True
-    if grantee == caller.account_arn:
-        # A grant to an account (§9 q2, undocumented): like the key policy's account principal, it covers
-        # the root user directly and the account's other principals through their IAM policies.
-        return caller.kind == "root" or identity_half
-    return False
+    # A grant to an account (§9 q2, undocumented) is read narrowly: it stands for that account's root user
+    # only, as the simulator's authoriser reads it; no IAM delegation through a grant is assumed.
+    return grantee == caller.account_arn and caller.kind == "root"
 
 
-def _grantee_reason(grant: Grant, caller: Caller, identity_half: bool) -> str:
+def _grantee_reason(grant: Grant, caller: Caller) -> str:
     grantee = grant.grantee_principal
-    shown = grantee.expr if isinstance(grantee, Unknown) else grantee
-    if _grantee_match(grantee, caller, identity_half):
-        return f"grantee `{shown}` stands for `{caller.arn}`"
-    if isinstance(grantee, str) and _normalise_principal(grantee) == caller.account_arn:
-        return (
-            f"grantee is the account `{shown}`, and no identity-based policy of the caller allows the action"
-        )
-    return f"grantee `{shown}` is not `{caller.arn}`"
+    if isinstance(grantee, Unknown):
+        return f"grantee `{grantee.expr}` is unknown before deployment and matches nothing"
+    if _grantee_match(grantee, caller):
+        return f"grantee `{grantee}` stands for `{caller.arn}`"
+    if _normalise_principal(grantee) == caller.account_arn:
+        return f"grantee is the account `{grantee}`, which stands for its root user only"
+    return f"grantee `{grantee}` is not `{caller.arn}`"
 
 
 def _constraints(grant: Grant, req: _Req, operation: str, key: Key | None) -> tuple[bool, str]:

@@ -3,7 +3,8 @@
 The owner account of each key is taken, in this order, from the key's ARN, the account snapshot, the
 `--account` option, and the account principal of its key policy. When none is known, one info finding
 per document says so and no account is trusted besides the configured ones. A rule that raises on
-some input becomes an error finding naming the rule; it never stops the run.
+some input becomes an error finding naming the rule; it never stops the run. The policies of AWS
+managed keys are not linted: nobody can change them.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ class _DocumentRun:
             yield from _run(key_rules, KeyTarget(document, trust, options, key))
             if key.policy is not None:
                 seen.add(id(key.policy))
+            # AWS managed keys have a policy nobody can change: findings on it would not be actionable.
+            if key.policy is not None and key.key_manager == "CUSTOMER":
                 target = PolicyTarget(document, trust, options, key.policy, key)
                 yield from _run(policy_rules[key.policy.kind], target)
             for grant in key.grants:

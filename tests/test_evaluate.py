@@ -63,6 +63,7 @@ def grant(spec: dict[str, Any]) -> Grant:
         grant_id=spec["grant_id"],
         grantee_principal=spec["grantee"],
         retiring_principal=spec.get("retiring"),
+        issuing_account=spec.get("issuing"),
         operations=tuple(spec["operations"]),
         constraints=constraints,
         creation_date=spec.get("creation_date"),
@@ -389,7 +390,12 @@ def test_key_less_action_with_account_scoped_resource(
 
 
 def test_retire_grant_by_issuing_account_delegation_and_key_policy_is_ignored() -> None:
-    g = {"grant_id": "g1", "grantee": "arn:aws:iam::111122223333:role/Analyst", "operations": ["Decrypt"]}
+    g = {
+        "grant_id": "g1",
+        "grantee": "arn:aws:iam::111122223333:role/Analyst",
+        "operations": ["Decrypt"],
+        "issuing": "arn:aws:iam::111122223333:root",
+    }
     retire_kp = {
         "Effect": "Allow",
         "Principal": {"AWS": "arn:aws:iam::111122223333:role/AppRole"},
@@ -405,6 +411,23 @@ def test_retire_grant_by_issuing_account_delegation_and_key_policy_is_ignored() 
     assert (
         decide({"grants": [grantee]}, principal=analyst, action="kms:RetireGrant", grant_id="g1").effect
         == "ALLOW"
+    )
+
+
+def test_grant_to_an_account_stands_for_its_root_user_only() -> None:
+    # §9 q2 (undocumented): read narrowly, as the simulator's authoriser does
+    g = {"grant_id": "acct", "grantee": "arn:aws:iam::111122223333:root", "operations": ["Decrypt"]}
+    iam = [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]
+    assert decide({"grants": [g], "identity": iam}, action="kms:Decrypt").effect == "IMPLICIT_DENY"
+    root = "arn:aws:iam::111122223333:root"
+    assert decide({"grants": [g]}, principal=root, action="kms:Decrypt").effect == "ALLOW"
+
+
+def test_retire_without_issuing_account_needs_the_grant_itself() -> None:
+    g = {"grant_id": "g1", "grantee": "arn:aws:iam::111122223333:role/Analyst", "operations": ["Decrypt"]}
+    root = "arn:aws:iam::111122223333:root"
+    assert decide({"grants": [g]}, principal=root, action="kms:RetireGrant", grant_id="g1").effect == (
+        "IMPLICIT_DENY"
     )
 
 

@@ -12,6 +12,7 @@ from kmspolicy.model import Decision, Grant, Key, Policy, PolicyKind, Request, S
 from kmspolicy.parse.context import ReadContext
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import SourceSet
+from kmspolicy.simulator.authorize import authorize
 
 K1 = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 K2 = "arn:aws:kms:us-east-1:111122223333:key/9f8e7d6c-5b4a-3210-fedc-ba9876543210"
@@ -263,3 +264,21 @@ def test_trace_agrees_with_statement_matches(world: tuple[Situation, Request]) -
         probe = statement_matches(statement, policy, request, situation)
         assert probe.matched == (step.outcome == "match")
         assert (probe.failed_element, probe.reason) == (step.element, step.reason)
+
+
+@SETTINGS
+@given(worlds())
+def test_agrees_with_the_simulator_authoriser(world: tuple[Situation, Request]) -> None:
+    # differential test (STYLE practice 8) against the literal transcription of §1.10 in the simulator.
+    # kms:EncryptionContextKeys is given explicitly: the authoriser does not derive it from the
+    # kms:EncryptionContext:* entries, which the evaluator does.
+    situation, request = world
+    pairs = [k.split(":", 2)[2] for k in request.context if k.lower().startswith("kms:encryptioncontext:")]
+    if pairs:
+        request = request.model_copy(
+            update={"context": {**request.context, "kms:EncryptionContextKeys": tuple(pairs)}}
+        )
+    mine = evaluate(situation, request, trace=False)
+    reference = authorize(situation, request)
+    assert mine.effect == reference.effect, (mine.reason, reference.reason)
+    assert set(mine.determining) == set(reference.determining)

@@ -336,7 +336,7 @@ template_values = st.recursive(
     ),
     st.dictionaries(st.just("C"), st.sampled_from([{"Fn::Equals": ["a", "a"]}, {"Condition": "C"}, "x"])),
 )
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=200, deadline=None)
 def test_any_template_is_read_without_exceptions(
     resources: dict[str, object], conditions: dict[str, object]
 ) -> None:

@@ -388,3 +388,27 @@ def test_embedded_documents_report_duplicates_and_depth_in_outer_positions() -> 
     assert finding.span.pointer == "/Policy" + "/0" * 200
     assert finding.message == "nesting deeper than 200 levels at line 1 column 213"
     assert located(deep, finding) == (1, 213)
+
+
+def test_a_snapshot_folder_is_one_input_even_inside_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot_root = tmp_path / "account"
+    snapshot_root.mkdir()
+    (snapshot_root / "ignored.json").write_text("{}")
+    (tmp_path / "p.json").write_text((GOOD / "identity_policy.json").read_text())
+    problem = Finding(id="KMS000", rule="input-error", severity="error", message="m", span={"file": "x"})
+
+    def read_snapshot(
+        root: Path, sources: SourceSet, *, account: str | None, max_bytes: int
+    ) -> tuple[Document, list[Finding]]:
+        return Document(file=str(root), kind=InputKind.SNAPSHOT), [problem]
+
+    monkeypatch.setattr(parse.snapshot, "is_snapshot", lambda root: root == snapshot_root)
+    monkeypatch.setattr(parse.snapshot, "read_snapshot", read_snapshot)
+    result = parse_paths([str(tmp_path)])
+    assert [(Path(d.file).name, d.kind) for d in result.documents] == [
+        ("account", InputKind.SNAPSHOT),
+        ("p.json", InputKind.POLICY),
+    ]
+    assert result.findings == [problem]

@@ -192,7 +192,7 @@ file_values = st.recursive(
 
 
 @given(st.dictionaries(st.sampled_from(LAYOUT), file_values, min_size=1, max_size=6))
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_any_snapshot_is_read_without_exceptions(files: dict[str, Any]) -> None:
     """Whatever the files hold, problems end as findings or notes, never as exceptions."""
     with tempfile.TemporaryDirectory() as folder:

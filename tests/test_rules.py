@@ -90,3 +90,58 @@ def test_guards_of_the_catalogue_are_cases() -> None:
         "separate-key-policy-resource",
         "rotation-only-rotatable",
     } <= guards
+
+
+EXTERNAL_ROLE_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"AWS": "arn:aws:iam::444455556666:role/App"}, "Action": "kms:Decrypt", "Resource": "*"}]}"""
+
+
+def _owner_findings(**kwargs: object) -> list[tuple[str, str]]:
+    from kmspolicy.config import LintConfig
+    from kmspolicy.lint import lint
+    from kmspolicy.model import InputKind, Key
+    from kmspolicy.parse import parse_text
+
+    parsed = parse_text(EXTERNAL_ROLE_POLICY, "kp.json", kind=InputKind.KEY_POLICY)
+    document = parsed.documents[0]
+    key_arn = kwargs.pop("key_arn", None)
+    if key_arn is not None:
+        key = Key(arn=str(key_arn), key_id="k1", policy=document.policies[0])
+        document = document.model_copy(update={"policies": (), "keys": (key,)})
+    findings = lint([document], config=LintConfig(select=("KMS013",)), account=kwargs.get("account"))  # type: ignore[arg-type]
+    return [(f.severity.value, f.span.pointer) for f in findings]
+
+
+def test_owner_from_the_key_arn_wins_over_the_account_option() -> None:
+    arn = "arn:aws:kms:us-east-1:444455556666:key/k1"
+    assert _owner_findings(key_arn=arn, account="111122223333") == []
+
+
+def test_owner_from_the_account_option() -> None:
+    assert _owner_findings(account="444455556666") == []
+    assert _owner_findings(account="111122223333") == [("high", "/Statement/0/Principal/AWS")]
+
+
+def test_unknown_owner_is_said_once_and_trusts_no_account() -> None:
+    assert _owner_findings() == [("high", "/Statement/0/Principal/AWS"), ("info", "")]
+
+
+def test_aws_managed_key_policies_are_not_linted() -> None:
+    from kmspolicy.config import LintConfig
+    from kmspolicy.lint import lint
+    from kmspolicy.model import InputKind, Key
+    from kmspolicy.parse import parse_text
+
+    only_usage = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+      "Action": "kms:Decrypt", "Resource": "*",
+      "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333",
+                                     "kms:ViaService": "ec2.us-east-1.amazonaws.com"}}}]}"""
+    document = parse_text(only_usage, "kp.json", kind=InputKind.KEY_POLICY).documents[0]
+    arn = "arn:aws:kms:us-east-1:111122223333:key/k1"
+    findings: dict[str, set[str]] = {}
+    for manager in ("AWS", "CUSTOMER"):
+        key = Key(arn=arn, key_id="k1", key_manager=manager, policy=document.policies[0])
+        keyed = document.model_copy(update={"policies": (), "keys": (key,)})
+        findings[manager] = {f.id for f in lint([keyed], config=LintConfig())}
+    assert "KMS016" in findings["CUSTOMER"]
+    assert not {f for f in findings["AWS"] if f != "KMS067"}

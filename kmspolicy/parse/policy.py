@@ -6,19 +6,21 @@ deployment). Everything wrong is reported through the `ReadContext` with the JSO
 at fault, and whatever could be read is still returned: a policy with a bad `Effect` keeps its actions,
 so the rules can say more about it.
 
-This is the hot path of every run. Nodes are built with `trusted()`, the grammars are only reached
-through their cached fast paths, and nothing is re-validated. Pointers to array indices and to fixed
-element names are plain f-strings (they need no RFC 6901 escaping, and `pointer_join` showed in
-profiles); only keys the user wrote go through `pointer_join`.
+This is the hot path of every run (benchmarks/bench_parse.py). Nodes are built with `trusted()` and
+spans with `Span.at`, and nothing is re-validated. Valid input takes the shortest way: element names
+are checked with one set comparison, the checks on a principal or resource string are cached per
+string (they repeat across a corpus), and pointers are built by concatenation, escaping only keys the
+user wrote, through a cache.
 """
 
 from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from kmspolicy.grammar import GrammarError, Template, Variable, parse_arn, parse_operator, parse_template
@@ -37,6 +39,7 @@ from kmspolicy.model import (
     PrincipalType,
     Scalar,
     Severity,
+    Span,
     Statement,
     Unknown,
 )
@@ -51,8 +54,15 @@ from kmspolicy.parse.context import (
     pointer_join,
 )
 
+# Bound once: looking a method up on a model class goes through pydantic's metaclass, per node.
+_span = Span.at
+_item = Item.trusted
+_principal = Principal.trusted
+_condition = Condition.trusted
+_statement = Statement.trusted
 
 _POLICY_ELEMENTS = ("Version", "Id", "Statement")
+_POLICY_ELEMENT_SET = frozenset(_POLICY_ELEMENTS)
 _STATEMENT_ELEMENTS = (
     "Sid",
     "Effect",
@@ -64,6 +74,8 @@ _STATEMENT_ELEMENTS = (
     "NotResource",
     "Condition",
 )
+_STATEMENT_ELEMENT_SET = frozenset(_STATEMENT_ELEMENTS)
+_LOWER_STATEMENT_ELEMENTS = {element.lower(): element for element in _STATEMENT_ELEMENTS}
 _PRINCIPAL_TYPES: tuple[PrincipalType, ...] = ("AWS", "Service", "Federated", "CanonicalUser")
 # Resource-based policies name whom they apply to; the others apply to their holder and must not.
 _NEEDS_PRINCIPAL = frozenset({PolicyKind.KEY, PolicyKind.TRUST, PolicyKind.RCP})
@@ -79,6 +91,8 @@ _KIND_NAMES = {
 # Operator families whose values cannot hold policy variables (reference §2.6; Bool is disputed).
 _NO_VARIABLES = frozenset({"Numeric", "Date", "Binary", "IpAddress", "Null"})
 _VARIABLES_VERSION = "2012-10-17"
+# `/0`, `/1`, ...: appending one is cheaper than formatting the index each time.
+_INDEX_SEGMENTS = tuple(f"/{index}" for index in range(256))
 
 
 def describe(value: object) -> str:
@@ -126,17 +140,30 @@ def _not_an_object(value: object, ctx: ReadContext, pointer: str, what: str) -> 
         ctx.report(SYN_STRUCTURE, f"{what} must be an object, found {describe(value)}", pointer)
 
 
-def _string_or_list(
-    value: object, ctx: ReadContext, pointer: str, element: str
-) -> Iterator[tuple[object, str]]:
+@lru_cache(maxsize=4096)
+def _segment(key: str) -> str:
+    """The pointer segment for a key the user wrote; condition keys and operators repeat everywhere."""
+    return pointer_join("", key)
+
+
+def _entries(value: object, ctx: ReadContext, pointer: str, element: str) -> Sequence[tuple[object, str]]:
     """The entries of an element that takes a string or an array of strings, with their pointers."""
-    if isinstance(value, list):
-        if not value:
-            ctx.report(SYN_EMPTY, f"empty array for `{element}`", pointer, severity=Severity.INFO)
-        for index, entry in enumerate(value):
-            yield entry, f"{pointer}/{index}"
-    else:
-        yield value, pointer
+    if not isinstance(value, list):
+        return ((value, pointer),)
+    if not value:
+        ctx.report(SYN_EMPTY, f"empty array for `{element}`", pointer, severity=Severity.INFO)
+    if len(value) <= len(_INDEX_SEGMENTS):
+        return [(entry, pointer + segment) for entry, segment in zip(value, _INDEX_SEGMENTS, strict=False)]
+    return [(entry, f"{pointer}/{index}") for index, entry in enumerate(value)]
+
+
+# A problem found in a string on its own, whatever its position: (rule, message, severity, help).
+_Problem = tuple[tuple[str, str], str, Severity, str]
+
+
+def _report_all(ctx: ReadContext, problems: tuple[_Problem, ...], pointer: str) -> None:
+    for rule, message, severity, help in problems:
+        ctx.report(rule, message, pointer, severity=severity, help=help)
 
 
 # --------------------------------------------------------------------------- policies
@@ -149,6 +176,7 @@ class _PolicyReading:
     ctx: ReadContext
     kind: PolicyKind
     variables: bool  # `${...}` is substituted only under Version 2012-10-17
+    needs_principal: bool  # every statement must name its principals (resource-based policies)
     document: dict[str, Any]
     partition: str | None = None
 
@@ -178,21 +206,20 @@ def read_policy(
     if not isinstance(obj, dict):
         _not_an_object(obj, ctx, pointer, "a policy")
         return None
-    for element in obj:
-        if element not in _POLICY_ELEMENTS:
-            ctx.report(
-                SYN_STRUCTURE,
-                f"unknown policy element `{element}`{_suggest(element, _POLICY_ELEMENTS)}",
-                pointer_join(pointer, element),
-                help="a policy has only `Version`, `Id` and `Statement`; element names are case-sensitive",
-            )
+    if not obj.keys() <= _POLICY_ELEMENT_SET:
+        _report_unknown_policy_elements(obj, ctx, pointer)
     version = _optional_string(obj, "Version", ctx, pointer)
     policy_id = _optional_string(obj, "Id", ctx, pointer)
-    statements_pointer = f"{pointer}/Statement"
-    raw_statements = _statement_list(obj, ctx, pointer, statements_pointer)
+    raw_statements = _statement_list(obj, ctx, pointer, f"{pointer}/Statement")
     if kind is None:
         kind = _guess_kind(raw_statements, ctx, pointer)
-    reading = _PolicyReading(ctx=ctx, kind=kind, variables=version == _VARIABLES_VERSION, document=obj)
+    reading = _PolicyReading(
+        ctx=ctx,
+        kind=kind,
+        variables=version == _VARIABLES_VERSION,
+        needs_principal=kind in _NEEDS_PRINCIPAL,
+        document=obj,
+    )
     statements = []
     for index, (raw, statement_pointer) in enumerate(raw_statements):
         statement = _read_statement(raw, reading, statement_pointer, index)
@@ -204,8 +231,19 @@ def read_policy(
         version=version,
         id=policy_id,
         statements=tuple(statements),
-        span=ctx.span(pointer),
+        span=_span(ctx.file, pointer),
     )
+
+
+def _report_unknown_policy_elements(obj: dict[str, Any], ctx: ReadContext, pointer: str) -> None:
+    for element in obj:
+        if element not in _POLICY_ELEMENT_SET:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"unknown policy element `{element}`{_suggest(element, _POLICY_ELEMENTS)}",
+                pointer_join(pointer, element),
+                help="a policy has only `Version`, `Id` and `Statement`; element names are case-sensitive",
+            )
 
 
 def _optional_string(obj: dict[str, Any], element: str, ctx: ReadContext, pointer: str) -> str | None:
@@ -227,17 +265,15 @@ def _optional_string(obj: dict[str, Any], element: str, ctx: ReadContext, pointe
 
 def _statement_list(
     obj: dict[str, Any], ctx: ReadContext, pointer: str, statements_pointer: str
-) -> list[tuple[object, str]]:
+) -> Sequence[tuple[object, str]]:
     if "Statement" not in obj:
         ctx.report(SYN_STRUCTURE, "policy has no `Statement`", pointer)
-        return []
+        return ()
     value = obj["Statement"]
     if isinstance(value, dict):
-        return [(value, statements_pointer)]
+        return ((value, statements_pointer),)
     if isinstance(value, list):
-        if not value:
-            ctx.report(SYN_EMPTY, "empty array for `Statement`", statements_pointer, severity=Severity.INFO)
-        return [(entry, f"{statements_pointer}/{i}") for i, entry in enumerate(value)]
+        return _entries(value, ctx, statements_pointer, "Statement")
     if isinstance(value, Unknown):
         _unresolved(ctx, statements_pointer, "`Statement`")
     else:
@@ -246,10 +282,10 @@ def _statement_list(
             f"element `Statement` must be an object or an array of objects, found {describe(value)}",
             statements_pointer,
         )
-    return []
+    return ()
 
 
-def _guess_kind(statements: list[tuple[object, str]], ctx: ReadContext, pointer: str) -> PolicyKind:
+def _guess_kind(statements: Sequence[tuple[object, str]], ctx: ReadContext, pointer: str) -> PolicyKind:
     where = f"`{_source_name(ctx, pointer)}`"
     for index, (raw, _) in enumerate(statements):
         if isinstance(raw, dict):
@@ -268,19 +304,10 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
     if not isinstance(raw, dict):
         _not_an_object(raw, ctx, pointer, "a statement")
         return None
-    misspelt: set[str] = set()
-    for element in raw:
-        if element not in _STATEMENT_ELEMENT_SET:
-            suggestion = _suggest(element, _STATEMENT_ELEMENTS)
-            if element.lower() in _LOWER_STATEMENT_ELEMENTS:
-                misspelt.add(_LOWER_STATEMENT_ELEMENTS[element.lower()])
-            ctx.report(
-                SYN_STRUCTURE,
-                f"unknown statement element `{element}`{suggestion}",
-                pointer_join(pointer, element),
-                help="element names are case-sensitive",
-            )
-    fields: dict[str, Any] = {"index": index, "span": ctx.span(pointer)}
+    misspelt = (
+        _NONE if raw.keys() <= _STATEMENT_ELEMENT_SET else _unknown_statement_elements(raw, ctx, pointer)
+    )
+    fields: dict[str, Any] = {"index": index, "span": _span(ctx.file, pointer)}
     if "Sid" in raw:
         fields["sid"] = _optional_string(raw, "Sid", ctx, pointer)
     if "Effect" in raw:
@@ -295,11 +322,27 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
     _check_combinations(raw, reading, pointer, misspelt)
     if "Condition" in raw:
         fields["conditions"] = _read_conditions(raw["Condition"], reading, f"{pointer}/Condition")
-    return Statement.trusted(**fields)
+    return _statement(**fields)
 
 
-_STATEMENT_ELEMENT_SET = frozenset(_STATEMENT_ELEMENTS)
-_LOWER_STATEMENT_ELEMENTS = {element.lower(): element for element in _STATEMENT_ELEMENTS}
+_NONE: frozenset[str] = frozenset()
+
+
+def _unknown_statement_elements(raw: dict[str, Any], ctx: ReadContext, pointer: str) -> frozenset[str]:
+    """Report the elements that are not statement elements; the known ones they misspell."""
+    misspelt: set[str] = set()
+    for element in raw:
+        if element not in _STATEMENT_ELEMENT_SET:
+            suggestion = _suggest(element, _STATEMENT_ELEMENTS)
+            if element.lower() in _LOWER_STATEMENT_ELEMENTS:
+                misspelt.add(_LOWER_STATEMENT_ELEMENTS[element.lower()])
+            ctx.report(
+                SYN_STRUCTURE,
+                f"unknown statement element `{element}`{suggestion}",
+                pointer_join(pointer, element),
+                help="element names are case-sensitive",
+            )
+    return frozenset(misspelt)
 
 
 def _read_effect(value: object, ctx: ReadContext, pointer: str) -> Effect | None:
@@ -314,18 +357,19 @@ def _read_effect(value: object, ctx: ReadContext, pointer: str) -> Effect | None
 
 
 def _check_combinations(
-    raw: dict[str, Any], reading: _PolicyReading, pointer: str, misspelt: set[str]
+    raw: dict[str, Any], reading: _PolicyReading, pointer: str, misspelt: frozenset[str]
 ) -> None:
     """Exactly one of each pair, and Principal where the policy kind needs it (and nowhere else)."""
     ctx = reading.ctx
     for positive, negative in (("Action", "NotAction"), ("Resource", "NotResource")):
-        if positive in raw and negative in raw:
-            ctx.report(
-                SYN_STRUCTURE,
-                f"statement has both `{positive}` and `{negative}`; use only one",
-                pointer_join(pointer, negative),
-            )
-        elif positive not in raw and negative not in raw and not misspelt & {positive, negative}:
+        if positive in raw:
+            if negative in raw:
+                ctx.report(
+                    SYN_STRUCTURE,
+                    f"statement has both `{positive}` and `{negative}`; use only one",
+                    pointer_join(pointer, negative),
+                )
+        elif negative not in raw and not misspelt & {positive, negative}:
             key_policy = reading.kind is PolicyKind.KEY
             ctx.report(
                 SYN_STRUCTURE,
@@ -334,30 +378,27 @@ def _check_combinations(
                 pointer,
                 severity=Severity.MEDIUM if key_policy else Severity.ERROR,
             )
-    if "Principal" in raw and "NotPrincipal" in raw:
+    principal = "Principal" in raw
+    not_principal = "NotPrincipal" in raw
+    if principal and not_principal:
         ctx.report(
             SYN_STRUCTURE,
             "statement has both `Principal` and `NotPrincipal`; use only one",
             pointer_join(pointer, "NotPrincipal"),
         )
-    kind_name = _KIND_NAMES[reading.kind]
-    if reading.kind in _NEEDS_PRINCIPAL:
-        if (
-            "Principal" not in raw
-            and "NotPrincipal" not in raw
-            and not misspelt & {"Principal", "NotPrincipal"}
-        ):
+    if reading.needs_principal:
+        if not principal and not not_principal and not misspelt & {"Principal", "NotPrincipal"}:
             ctx.report(
                 SYN_PRINCIPAL_FORMAT,
-                f"statement has no `Principal`; every statement of {kind_name} needs one",
+                f"statement has no `Principal`; every statement of {_KIND_NAMES[reading.kind]} needs one",
                 pointer,
             )
-    else:
+    elif principal or not_principal:
         for element in ("Principal", "NotPrincipal"):
             if element in raw:
                 ctx.report(
                     SYN_PRINCIPAL_FORMAT,
-                    f"element `{element}` is not allowed in {kind_name}",
+                    f"element `{element}` is not allowed in {_KIND_NAMES[reading.kind]}",
                     pointer_join(pointer, element),
                     help="only resource-based policies such as key policies name principals",
                 )
@@ -371,7 +412,7 @@ def _read_principals(
 ) -> tuple[Principal, ...] | None:
     ctx = reading.ctx
     if value == "*" or isinstance(value, Unknown):
-        return (Principal.trusted(type="AWS", value=value, raw=value, span=ctx.span(pointer)),)
+        return (_principal(type="AWS", value=value, raw=value, span=_span(ctx.file, pointer)),)
     if not isinstance(value, dict):
         ctx.report(
             SYN_PRINCIPAL_FORMAT,
@@ -383,16 +424,16 @@ def _read_principals(
         ctx.report(SYN_EMPTY, f"empty object for `{element}`", pointer, severity=Severity.INFO)
     principals = []
     for principal_type, values in value.items():
-        type_pointer = pointer_join(pointer, principal_type)
         if principal_type not in _PRINCIPAL_TYPES:
             ctx.report(
                 SYN_PRINCIPAL_FORMAT,
                 f"unknown principal type `{principal_type}`{_suggest(principal_type, _PRINCIPAL_TYPES)}",
-                type_pointer,
+                pointer_join(pointer, principal_type),
                 help="principal types are `AWS`, `Service`, `Federated` and `CanonicalUser`",
             )
             continue
-        for entry, entry_pointer in _string_or_list(values, ctx, type_pointer, f"{element}.{principal_type}"):
+        type_pointer = f"{pointer}/{principal_type}"  # the principal types need no escaping
+        for entry, entry_pointer in _entries(values, ctx, type_pointer, f"{element}.{principal_type}"):
             principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
             if principal is not None:
                 principals.append(principal)
@@ -404,7 +445,7 @@ def _read_principal(
 ) -> Principal | None:
     ctx = reading.ctx
     if isinstance(entry, Unknown):
-        return Principal.trusted(type=principal_type, value=entry, raw=entry, span=ctx.span(pointer))
+        return _principal(type=principal_type, value=entry, raw=entry, span=_span(ctx.file, pointer))
     if not isinstance(entry, str):
         ctx.report(SYN_PRINCIPAL_FORMAT, f"a principal must be a string, found {describe(entry)}", pointer)
         return None
@@ -415,30 +456,49 @@ def _read_principal(
         if principal_type == "AWS" and len(entry) == 12 and entry.isdigit():
             value = f"arn:{reading.default_partition()}:iam::{entry}:root"
         else:
-            _check_principal_value(entry, principal_type, ctx, pointer)
-    return Principal.trusted(type=principal_type, value=value, raw=entry, span=ctx.span(pointer))
+            problems = _principal_problems(entry, principal_type)
+            if problems:
+                _report_all(ctx, problems, pointer)
+    return _principal(type=principal_type, value=value, raw=entry, span=_span(ctx.file, pointer))
 
 
-def _check_principal_value(entry: str, principal_type: PrincipalType, ctx: ReadContext, pointer: str) -> None:
+@lru_cache(maxsize=16384)
+def _principal_problems(entry: str, principal_type: PrincipalType) -> tuple[_Problem, ...]:
     if "${" in entry:
-        ctx.report(SYN_VARIABLE, f"policy variables are not allowed in principals, found `{entry}`", pointer)
-    elif "*" in entry or "?" in entry:
+        return (
+            (
+                SYN_VARIABLE,
+                f"policy variables are not allowed in principals, found `{entry}`",
+                Severity.ERROR,
+                "",
+            ),
+        )
+    if "*" in entry or "?" in entry:
         # Partial wildcards are the subject of rules kp-principal-wildcard-arn and
         # kp-service-principal-wildcard, which explain them; reporting here too would double them.
-        return
-    elif principal_type == "AWS" and entry.startswith("arn:"):
+        return ()
+    if principal_type == "AWS" and entry.startswith("arn:"):
         try:
             parse_arn(entry)
         except GrammarError as error:
-            ctx.report(
-                SYN_PRINCIPAL_FORMAT, f"principal `{entry}` is not a valid ARN: {error.message}", pointer
+            return (
+                (
+                    SYN_PRINCIPAL_FORMAT,
+                    f"principal `{entry}` is not a valid ARN: {error.message}",
+                    Severity.ERROR,
+                    "",
+                ),
             )
     elif principal_type == "AWS" and not _is_unique_id(entry):
-        ctx.report(
-            SYN_PRINCIPAL_FORMAT,
-            f"principal `{entry}` is not `*`, a 12-digit account id, an ARN or a unique id",
-            pointer,
+        return (
+            (
+                SYN_PRINCIPAL_FORMAT,
+                f"principal `{entry}` is not `*`, a 12-digit account id, an ARN or a unique id",
+                Severity.ERROR,
+                "",
+            ),
         )
+    return ()
 
 
 def _is_unique_id(entry: str) -> bool:
@@ -453,7 +513,7 @@ def _read_items(
     value: object, reading: _PolicyReading, pointer: str, element: str
 ) -> tuple[Item, ...] | None:
     ctx = reading.ctx
-    if not isinstance(value, str | list | Unknown):
+    if not isinstance(value, (str, list, Unknown)):
         ctx.report(
             SYN_STRUCTURE,
             f"element `{element}` must be a string or an array of strings, found {describe(value)}",
@@ -461,15 +521,17 @@ def _read_items(
         )
         return None
     resource = element.endswith("Resource")
+    file = ctx.file
     items = []
-    span = ctx.span
-    for entry, entry_pointer in _string_or_list(value, ctx, pointer, element):
+    for entry, entry_pointer in _entries(value, ctx, pointer, element):
         if isinstance(entry, str):
             if not entry:
                 ctx.report(SYN_EMPTY, f"empty string in `{element}`", entry_pointer, severity=Severity.INFO)
             elif resource:
                 if entry != "*":
-                    _check_resource(entry, reading, entry_pointer, element)
+                    problems = _resource_problems(entry, reading.variables)
+                    if problems:
+                        _report_all(ctx, problems, entry_pointer)
             elif "${" in entry:
                 ctx.report(
                     SYN_VARIABLE,
@@ -483,43 +545,50 @@ def _read_items(
                 entry_pointer,
             )
             continue
-        items.append(Item.trusted(value=entry, span=span(entry_pointer)))
+        items.append(_item(value=entry, span=_span(file, entry_pointer)))
     return tuple(items)
 
 
-def _check_resource(entry: str, reading: _PolicyReading, pointer: str, element: str) -> None:
-    ctx = reading.ctx
-    if reading.variables and "${" in entry:
-        template = _template(entry, ctx, pointer)
-        if template is None or template.has_variables:
-            if template is not None:
-                _check_variables_in_resource_part(template, entry, ctx, pointer)
-            return
+@lru_cache(maxsize=16384)
+def _resource_problems(entry: str, variables: bool) -> tuple[_Problem, ...]:
+    if variables and "${" in entry:
+        try:
+            template = parse_template(entry)
+        except GrammarError as error:
+            return ((SYN_VARIABLE, error.message, Severity.ERROR, ""),)
+        if template.has_variables:
+            return _variables_outside_resource_part(template, entry)
     try:
         parse_arn(entry)
     except GrammarError as error:
-        ctx.report(
-            SYN_RESOURCE_ARN,
-            f"resource `{entry}` is not a valid ARN: {error.message}",
-            pointer,
-            severity=Severity.MEDIUM,
+        return (
+            (
+                SYN_RESOURCE_ARN,
+                f"resource `{entry}` is not a valid ARN: {error.message}",
+                Severity.MEDIUM,
+                "",
+            ),
         )
+    return ()
 
 
-def _check_variables_in_resource_part(template: Template, entry: str, ctx: ReadContext, pointer: str) -> None:
+def _variables_outside_resource_part(template: Template, entry: str) -> tuple[_Problem, ...]:
     """Variables may only appear after the fifth colon; the colons inside `${aws:x}` do not count."""
     colons = 0
     for part in template.parts:
         if isinstance(part, Variable):
             if colons < 5:
-                ctx.report(
-                    SYN_VARIABLE,
-                    f"policy variable `${{{part.name}}}` in `{entry}` is outside the ARN's resource part",
-                    pointer,
-                    help="variables are substituted only after the fifth colon of an ARN",
+                return (
+                    (
+                        SYN_VARIABLE,
+                        f"policy variable `${{{part.name}}}` in `{entry}` is outside the ARN's resource part",
+                        Severity.ERROR,
+                        "variables are substituted only after the fifth colon of an ARN",
+                    ),
                 )
-            return
+            return ()
         colons += getattr(part, "text", "").count(":")
+    return ()
 
 
 def _template(entry: str, ctx: ReadContext, pointer: str) -> Template | None:
@@ -548,9 +617,10 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
         return ()
     if not value:
         ctx.report(SYN_EMPTY, "empty object for `Condition`", pointer, severity=Severity.INFO)
+    file = ctx.file
     conditions = []
     for operator_raw, block in value.items():
-        block_pointer = pointer_join(pointer, operator_raw)
+        block_pointer = pointer + _segment(operator_raw)
         operator = _operator(operator_raw, ctx, block_pointer)
         if not isinstance(block, dict):
             if isinstance(block, Unknown):
@@ -571,7 +641,7 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
                 severity=Severity.INFO,
             )
         for key, raw_values in block.items():
-            key_pointer = pointer_join(block_pointer, key)
+            key_pointer = block_pointer + _segment(key)
             if not key:
                 ctx.report(SYN_STRUCTURE, f"empty condition key under `{operator_raw}`", key_pointer)
             elif "${" in key:
@@ -581,13 +651,13 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
                     key_pointer,
                 )
             conditions.append(
-                Condition.trusted(
+                _condition(
                     operator=operator,
                     operator_raw=operator_raw,
                     key=key,
                     key_lower=key.lower(),
                     values=_condition_values(raw_values, operator, reading, key_pointer, key),
-                    span=ctx.span(key_pointer),
+                    span=_span(file, key_pointer),
                 )
             )
     return tuple(conditions)
@@ -605,6 +675,8 @@ def _condition_values(
     raw_values: object, operator: Operator | None, reading: _PolicyReading, pointer: str, key: str
 ) -> tuple[Scalar, ...]:
     ctx = reading.ctx
+    if isinstance(raw_values, str) and not (reading.variables and "${" in raw_values):
+        return (raw_values,)  # the common shape, with nothing to check
     if isinstance(raw_values, dict):
         ctx.report(
             SYN_STRUCTURE,
@@ -613,7 +685,7 @@ def _condition_values(
         )
         return ()
     values: list[Scalar] = []
-    for entry, entry_pointer in _string_or_list(raw_values, ctx, pointer, key):
+    for entry, entry_pointer in _entries(raw_values, ctx, pointer, key):
         value = _condition_value(entry)
         if value is None:
             ctx.report(
@@ -641,7 +713,7 @@ def _condition_values(
 
 def _condition_value(entry: object) -> Scalar | None:
     """JSON scalars become the strings IAM compares: `true`, `10`, `1.5`; anything else is None."""
-    if isinstance(entry, str | Unknown):
+    if isinstance(entry, (str, Unknown)):
         return entry
     if isinstance(entry, bool):
         return "true" if entry else "false"
@@ -678,6 +750,8 @@ class _Record:
     what: str  # `a grant`, `key metadata`: used in messages
 
     def check_fields(self, known: frozenset[str]) -> None:
+        if self.obj.keys() <= known:
+            return
         for name in self.obj:
             if name not in known:
                 self.ctx.report(
@@ -798,7 +872,7 @@ def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
         key_id=key_id,
         grant_id=grant_id,
         grantee_principal=grantee,
-        span=ctx.span(pointer),
+        span=_span(ctx.file, pointer),
         **{name: value for name, value in fields.items() if value is not None},
     )
 
@@ -820,7 +894,7 @@ def _read_operations(value: object, ctx: ReadContext, pointer: str) -> tuple[str
         )
         return ()
     operations = []
-    for entry, entry_pointer in _string_or_list(value, ctx, pointer, "Operations"):
+    for entry, entry_pointer in _entries(value, ctx, pointer, "Operations"):
         if isinstance(entry, str):
             operations.append(entry)
         elif isinstance(entry, Unknown):
@@ -938,7 +1012,7 @@ def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None
     return Key.trusted(
         arn=arn,
         key_id=key_id,
-        span=ctx.span(pointer),
+        span=_span(ctx.file, pointer),
         **{name: value for name, value in fields.items() if value is not None},
     )
 

@@ -95,7 +95,8 @@ def situation_from_files(
         document = _read(grants, InputKind.LIST_GRANTS, sources)
         grant_list = document.grants + tuple(g for k in document.keys for g in k.grants)
     if request is None:
-        assert principal is not None and action is not None
+        if principal is None or action is None:
+            raise InputError("a request needs a principal and an action")
         request = Request(
             principal=principal,
             action=action,

@@ -39,11 +39,9 @@ from kmspolicy.model import (
     PolicyKind,
     Severity,
 )
-from kmspolicy.parse.context import SYN_STRUCTURE, ReadContext, pointer_join
+from kmspolicy.parse.context import INPUT_UNEXPECTED_FILE, SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import SourceSet, load_embedded_json, load_json_text, read_file_text
-
-INPUT_UNEXPECTED_FILE = ("KMS097", "input-unexpected-file")
 
 _KEY_FILES = ("describe-key.json", "key-policy.json", "grants.json", "rotation.json", "tags.json")
 _ORG_FILES = {"scps.json": PolicyKind.SCP, "rcps.json": PolicyKind.RCP}

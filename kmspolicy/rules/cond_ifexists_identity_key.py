@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.exposure import exposed_statements
+from kmspolicy.rules.exposure import exposed_statements, reduced_severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -42,6 +42,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             f"{outside} in account `{exposure.account}` can use this key",
             condition.span,
             facts.statement,
+            severity=reduced_severity(facts),
         )
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.exposure import exposed_statements
+from kmspolicy.rules.exposure import exposed_statements, reduced_severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -45,6 +45,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             f"(for example account `{exposure.account}`)",
             condition.span,
             facts.statement,
+            severity=reduced_severity(facts),
         )
 
 

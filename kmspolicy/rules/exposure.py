@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from kmspolicy.evaluate import statement_matches
-from kmspolicy.model import Condition, ContextValue, Key, Policy, Request, Situation, Statement
+from kmspolicy.model import Condition, ContextValue, Key, Policy, Request, Severity, Situation, Statement
 from kmspolicy.rules.framework import PolicyTarget, Trust
 from kmspolicy.rules.statements import StatementFacts, text
 
@@ -113,6 +112,9 @@ def find_exposure(
     action = action or probe_action(facts)
     if action is None:
         return None
+    # The evaluator is imported only when a statement needs probing; most runs never do.
+    from kmspolicy.evaluate import statement_matches
+
     statement = facts.statement
     resource = key_arn(key, trust)
     keys = facts.condition_keys
@@ -368,3 +370,12 @@ def probe_key(key: Key | None, trust: Trust) -> Key:
         return key
     arn = key_arn(None, trust)
     return Key(arn=arn, key_id=_PROBE_NAME, account=trust.owner)
+
+
+# Operations that reveal nothing secret: verifying a signature, reading the public key or metadata.
+_PUBLIC_KEY_ONLY = frozenset({"kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"})
+
+
+def reduced_severity(facts: StatementFacts) -> Severity | None:
+    """Low instead of the rule's default when outsiders can only verify or read the public key."""
+    return Severity.LOW if facts.kms_actions <= _PUBLIC_KEY_ONLY else None

@@ -124,6 +124,7 @@ class PolicyTarget(Target):
     policy: Policy
     key: Key | None = None  # the key whose policy this is, when it is a key policy
     _exposures: dict[int, Exposure | None] = field(default_factory=dict, init=False, repr=False)
+    _refs: dict[int, StatementRef] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def layer(self) -> str:
@@ -161,13 +162,18 @@ class PolicyTarget(Target):
         return self._exposures[index]
 
     def ref(self, statement: Statement) -> StatementRef:
-        return StatementRef.trusted(
-            layer=self.layer,
-            policy=self.policy.name,
-            sid=statement.sid,
-            index=statement.index,
-            span=statement.span,
-        )
+        """The statement's reference, built once: most findings of a policy point at few statements."""
+        found = self._refs.get(statement.index)
+        if found is None:
+            found = StatementRef.trusted(
+                layer=self.layer,
+                policy=self.policy.name,
+                sid=statement.sid,
+                index=statement.index,
+                span=statement.span,
+            )
+            self._refs[statement.index] = found
+        return found
 
     def report(
         self,

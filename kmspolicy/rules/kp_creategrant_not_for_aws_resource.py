@@ -4,7 +4,7 @@
 An `Allow` covering `kms:CreateGrant` with no `"Bool": {"kms:GrantIsForAWSResource": "true"}`
 condition: in key policies for named principals (the account principal only delegates to IAM and is
 left to the IAM policies); in identity policies for statements scoped to specific keys (unscoped
-ones are KMS036).
+ones are KMS036). Statements allowing all of KMS are left to KMS019, KMS034 and KMS041.
 
 ## Why it is risky
 A principal that may call `CreateGrant` directly can create a grant for itself, or for anyone, with
@@ -36,14 +36,18 @@ from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.grant_authority import CREATE_GRANT as ACTION
 from kmspolicy.rules.grant_authority import for_aws_resources_only, grants_to_named_principals
 from kmspolicy.rules.resources import unscoped
+from kmspolicy.rules.statements import all_kms_actions
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     if target.policy.kind not in (PolicyKind.KEY, PolicyKind.IDENTITY):
         return
+    everything = all_kms_actions()
     for facts in target.facts:
         if not facts.allow or not facts.covers(ACTION) or for_aws_resources_only(facts):
             continue
+        if facts.kms_actions == everything:
+            continue  # all of KMS: KMS019, KMS034 or KMS041 report the statement
         if target.is_key_policy and not grants_to_named_principals(facts):
             continue
         if not target.is_key_policy and unscoped(facts) is not None:

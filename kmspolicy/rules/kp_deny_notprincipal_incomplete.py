@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.evaluate import statement_matches
 from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation
 from kmspolicy.rules.exposure import probe_key, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
@@ -51,6 +50,8 @@ def _caller(value: str) -> str | None:
 def check(target: PolicyTarget) -> Iterator[Finding]:
     if not target.is_key_policy:
         return
+    from kmspolicy.evaluate import statement_matches
+
     key = probe_key(target.key, target.trust)
     situation = Situation(key=key, key_policy=target.policy)
     for facts in target.facts:

@@ -56,7 +56,8 @@ def _callers(value: str, owner: str | None) -> list[str]:
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
-    if not target.is_key_policy or any(f.statement.effect is None for f in target.facts):
+    # A statement with a broken Effect or a value unknown before deployment could be the admin one.
+    if not target.is_key_policy or any(f.statement.effect is None or f.has_unknowns for f in target.facts):
         return
     admins = [f for f in target.facts if f.allow and f.covers(ACTION) and any(f.principal_values("AWS"))]
     # Without any Deny, an unconditioned Allow naming an AWS principal settles it; no need to evaluate.

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.evaluate import statement_matches
 from kmspolicy.model import ContextValue, Finding, PolicyKind, Request, Severity, Situation
 from kmspolicy.rules.exposure import key_arn, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
@@ -47,6 +46,8 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     denies = [f for f in target.facts if f.deny]
     if not denies:
         return
+    from kmspolicy.evaluate import statement_matches
+
     situation = Situation(key=target.key, key_policy=target.policy)
     resource = key_arn(target.key, target.trust)
     reported: set[int] = set()

@@ -5,6 +5,8 @@ A key-policy `Allow` statement whose principal is `"*"`, `{"AWS": "*"}` or a lis
 where no condition keeps callers from other accounts out. kmspolicy decides this with the evaluator:
 it builds a request from a principal in an untrusted account and the statement still matches.
 Statements whose conditions are weak in a recognisable way have their own rules (KMS002 to KMS006).
+When outsiders can only verify signatures or read the public key (`kms:Verify`, `kms:GetPublicKey`,
+`kms:DescribeKey`), the finding is low.
 
 ## Why it is risky
 In a key policy, `"*"` means every principal of every AWS account. Any account whose IAM policies
@@ -35,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.exposure import describe_actions, exposed_statements
+from kmspolicy.rules.exposure import describe_actions, exposed_statements, reduced_severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -48,6 +50,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             f"{qualifier} the caller to trusted accounts or an organization",
             facts.wildcard_principals[0].span,
             facts.statement,
+            severity=reduced_severity(facts),
         )
 
 

@@ -57,7 +57,8 @@ def _auditor_policy() -> Policy:
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     owner = target.trust.owner
-    if not target.is_key_policy or owner is None or any(f.statement.effect is None for f in target.facts):
+    unsure = any(f.statement.effect is None or f.has_unknowns for f in target.facts)
+    if not target.is_key_policy or owner is None or unsure:
         return
     delegating = [
         f

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.exposure import describe_actions, exposed_statements
+from kmspolicy.rules.exposure import describe_actions, exposed_statements, reduced_severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -46,6 +46,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             f"({describe_actions(facts, exposure)}) through that service",
             condition.span,
             facts.statement,
+            severity=reduced_severity(facts),
         )
 
 

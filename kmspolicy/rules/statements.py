@@ -133,6 +133,14 @@ class StatementFacts:
             if p.type == kind and isinstance(p.value, str):
                 yield p, p.value
 
+    @cached_property
+    def has_unknowns(self) -> bool:
+        """A principal or action known only at deployment (an unresolved CloudFormation/Terraform value)."""
+        principals = (*self.principals, *(self.statement.not_principal or ()))
+        return any(not isinstance(p.value, str) for p in principals) or any(
+            not isinstance(item.value, str) for item, _ in self.item_actions
+        )
+
     # ------------------------------------------------------------------ resources
 
     @cached_property

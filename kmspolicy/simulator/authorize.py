@@ -22,7 +22,7 @@ Choices where the reference leaves room (all "best reading" unless the reference
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -158,9 +158,15 @@ def _key_account(key: Key | None) -> str | None:
     return None
 
 
-def _derived_context(situation: Situation, caller: Caller, key: Key | None, alias: str | None) -> Context:
+def _derived_context(
+    situation: Situation, caller: Caller, key: Key | None, alias: str | None, clock: float
+) -> Context:
     """What AWS fills in by itself (§2.6, §3.1, §3.3); the request's own context is laid over it."""
-    ctx: Context = {}
+    # §3.3: aws:CurrentTime and aws:EpochTime are always present; they are the request's time
+    ctx: Context = {
+        "aws:currenttime": datetime.fromtimestamp(clock, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:epochtime": str(int(clock)),
+    }
     if caller.kind == "service":
         ctx["aws:principalisawsservice"] = "true"
         ctx["aws:principalservicename"] = caller.arn
@@ -171,7 +177,13 @@ def _derived_context(situation: Situation, caller: Caller, key: Key | None, alia
         if caller.account:
             ctx["aws:principalaccount"] = caller.account
             ctx["kms:calleraccount"] = caller.account
-        ptype = {"root": "Account", "user": "User", "session": "AssumedRole", "federated": "FederatedUser"}
+        ptype = {
+            "root": "Account",
+            "user": "User",
+            "session": "AssumedRole",
+            "role": "AssumedRole",  # a role ARN as caller stands for some session of it
+            "federated": "FederatedUser",
+        }
         if caller.kind in ptype:
             ctx["aws:principaltype"] = ptype[caller.kind]
         if caller.kind == "user":
@@ -180,12 +192,13 @@ def _derived_context(situation: Situation, caller: Caller, key: Key | None, alia
             ctx["aws:userid"] = caller.account
         if caller.kind == "federated" and caller.account:
             ctx["aws:userid"] = f"{caller.account}:{caller.arn.rsplit('/', 1)[1]}"
-    for tag, value in situation.caller_tags.items():
-        ctx[f"aws:principaltag/{tag.lower()}"] = value
-    if situation.caller_org_id:
-        ctx["aws:principalorgid"] = situation.caller_org_id
-    if situation.caller_org_paths:
-        ctx["aws:principalorgpaths"] = situation.caller_org_paths
+    if caller.kind != "service":  # §3.3: a service principal has no principal tags and no organisation
+        for tag, value in situation.caller_tags.items():
+            ctx[f"aws:principaltag/{tag.lower()}"] = value
+        if situation.caller_org_id:
+            ctx["aws:principalorgid"] = situation.caller_org_id
+        if situation.caller_org_paths:
+            ctx["aws:principalorgpaths"] = situation.caller_org_paths
     ctx["aws:securetransport"] = "true"
     if key is not None:
         account = _key_account(key)
@@ -231,10 +244,29 @@ def _ref(layer: _Layer, statement: Statement) -> StatementRef:
     )
 
 
+def _role_identity(arn: str) -> tuple[str, str] | None:
+    """(account, role name) of an IAM role ARN.
+
+    §2.2: a role ARN in a policy matches every session of that role, and a session ARN drops the role's
+    path; role names are unique in an account, so the path does not take part in the match.
+    """
+    parts = split_arn(arn)
+    if parts is None or parts[2] != "iam" or not parts[5].startswith("role/"):
+        return None
+    return parts[4], parts[5].rsplit("/", 1)[1]
+
+
+def _same_principal(listed: str, member: str) -> bool:
+    if listed == member:
+        return True
+    role = _role_identity(listed)
+    return role is not None and role == _role_identity(member)
+
+
 def _principal_lists(principal: Principal, member: str) -> bool:
     if principal.value == "*" and principal.type == "AWS":
         return True
-    return isinstance(principal.value, str) and principal.value == member
+    return isinstance(principal.value, str) and _same_principal(principal.value, member)
 
 
 def _allow_principal_kinds(statement: Statement, caller: Caller) -> set[str]:
@@ -247,7 +279,7 @@ def _allow_principal_kinds(statement: Statement, caller: Caller) -> set[str]:
             kinds.add("free")
         elif p.type == "AWS" and p.value == caller.account_arn and caller.kind != "service":
             kinds.add("account")
-        elif p.type == "AWS" and caller.role_arn and p.value == caller.role_arn:
+        elif p.type == "AWS" and caller.role_arn and _same_principal(p.value, caller.role_arn):
             kinds.add("limited")
         elif p.type in ("AWS", "Service") and p.value in caller.own:
             if p.type == "Service" and caller.kind != "service":
@@ -377,12 +409,14 @@ def _grantee_matches(principal: object, caller: Caller) -> bool:
         return False
     if principal == caller.account_arn:
         return caller.kind == "root"
-    return principal in caller.own or (caller.role_arn is not None and principal == caller.role_arn)
+    return principal in caller.own or (caller.role_arn is not None and _same_principal(principal, caller.role_arn))
+
+
+_EC_PREFIX = "kms:encryptioncontext:"
 
 
 def _encryption_context(ctx: Context) -> dict[str, str]:
-    prefix = "kms:encryptioncontext:"
-    return {k[len(prefix) :]: v for k, v in ctx.items() if k.startswith(prefix) and isinstance(v, str)}
+    return {k[len(_EC_PREFIX) :]: v for k, v in ctx.items() if k.startswith(_EC_PREFIX) and isinstance(v, str)}
 
 
 def _constraints_hold(grant: Grant, request_ec: dict[str, str]) -> bool:
@@ -499,7 +533,13 @@ def authorize(
             key_arn = resource
     target = _Target(action=action, key_arn=None if iam_only else key_arn, resource=resource)
 
-    ctx = {**_derived_context(situation, caller, None if iam_only else key, request_alias), **raw_ctx}
+    clock = _request_time(raw_ctx) if now is None else now.timestamp()
+    derived = _derived_context(situation, caller, None if iam_only else key, request_alias, clock)
+    # §3.1: kms:EncryptionContextKeys is the set of the request's context keys, as written
+    context_keys = tuple(k[len(_EC_PREFIX) :] for k in request.context if k.lower().startswith(_EC_PREFIX))
+    if context_keys:
+        derived["kms:encryptioncontextkeys"] = context_keys
+    ctx = {**derived, **raw_ctx}
     kp_ctx = ctx
     if (key is not None and (key.tags or key.aliases)) or any(
         k.startswith(_IAM_ONLY_KEYS_PREFIXES) for k in raw_ctx
@@ -522,7 +562,8 @@ def authorize(
     rcp_layers = [[_Layer("rcp", p, ctx) for p in level.policies] for level in rcp_levels or ()]
 
     # 1. any matching explicit Deny ends it (§1.6); key policy and RCPs never match kms:RetireGrant
-    has_boundary = boundary is not None and caller.kind in ("user", "role", "session")
+    # §2.2: the boundary of an IAM user or role reaches its sessions, GetFederationToken ones included
+    has_boundary = boundary is not None and caller.kind in ("user", "role", "session", "federated")
     deny_layers: list[_Layer] = []
     if kp_layer is not None and action != "kms:RetireGrant":
         deny_layers.append(kp_layer)
@@ -553,8 +594,10 @@ def authorize(
     key_account = _key_account(key)
     if key_account is None and key_arn is not None:
         key_account = (split_arn(key_arn) or [""] * 6)[4]
+    if alias_half:
+        key_account = (split_arn(resource) or [""] * 6)[4]  # the alias's account (§1.4: same account only)
     # a service principal acting as itself has no account of its own to cross from
-    cross = not iam_only and not is_service and key_account is not None and key_account != caller.account
+    cross = (not iam_only or alias_half) and not is_service and key_account not in (None, caller.account)
     if cross and action not in CROSS_ACCOUNT_ACTIONS:
         return AuthzResult("IMPLICIT_DENY", (), f"`{action}` cannot be used across accounts", "key_policy")
 
@@ -568,6 +611,10 @@ def authorize(
         return _decide_retire(grants, caller, request, idp, guard_layer)
 
     if iam_only:
+        if caller.kind == "root":
+            # §1.2: the root user has full access within its own account, subject to SCPs (checked
+            # above); it has no IAM policies, so the identity-only decision of §1.10 cannot apply to it
+            return AuthzResult("ALLOW", (), "the account's root user needs no IAM policy for this action")
         if idp and guard_layer is None:
             return AuthzResult(
                 "ALLOW", tuple(_ref(layer, s) for layer, s in idp), "an identity policy allows"
@@ -623,7 +670,6 @@ def authorize(
             "both the key policy and IAM allow across accounts",
         )
 
-    clock = _request_time(ctx) if now is None else now.timestamp()
     granted = _matching_grants(grants, key, caller, target, ctx, request, clock, grant_consistency_seconds)
     if granted:
         return AuthzResult("ALLOW", tuple(_grant_ref(g) for g in granted), "a grant allows")

@@ -171,10 +171,9 @@ def condition_holds(condition: Condition, context: Context, *, variables: bool) 
         return all(_one_value_holds(op, r, values, context, variables) for r in present)
     if op.qualifier == "ForAnyValue":
         return any(_one_value_holds(op, r, values, context, variables) for r in present)
-    # a multivalued key without a set operator is undocumented (§9 q12): positive operators need one
-    # request value to match, negated ones need every request value to avoid the list
-    if op.negated:
-        return all(_one_value_holds(op, r, values, context, variables) for r in present)
+    # a multivalued key without a set operator is undocumented (§9 q12): read as ForAnyValue, some
+    # request value must satisfy the operator (negated or not), the convention kmspolicy's evaluator
+    # documents, so that the two sides differ only where the reference decides
     return any(_one_value_holds(op, r, values, context, variables) for r in present)
 
 
