@@ -30,38 +30,42 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.differential.oracle import Document, Outcome, disagreement, minimise  # noqa: E402
-from tests.differential.strategies import RandomDraw, scenario_document  # noqa: E402
-
-Found = tuple[int, str, str, Document]  # case number, kind, summary, minimised document
+from tests.differential.oracle import Document, Outcome, disagreement, minimise
+from tests.differential.strategies import RandomDraw, scenario_document
 
 
 def _signature(found: Outcome) -> tuple[str, str, str]:
     return found.kind, found.evaluator, found.simulator
 
 
-def _run(seed: int, cases: range, max_files: int) -> tuple[int, float, list[Found]]:
-    found: list[Found] = []
+def _run(seed: int, cases: range, out: Path | None, max_files: int) -> tuple[int, float, dict[str, int]]:
+    """Decide `cases`; print and write every mismatch as it is found, and progress every 10,000 cases."""
+    counts: collections.Counter[str] = collections.Counter()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "case.json"
         start = time.perf_counter()
-        for i in cases:
+        for done, i in enumerate(cases, 1):
             document = scenario_document(RandomDraw(random.Random(f"{seed}:{i}")))
             result = disagreement(document, path)
-            if result is None:
-                continue
-            signature = _signature(result)
-            if len(found) < max_files:
+            if result is not None:
+                counts[result.kind] += 1
+                line = f"mismatch ({result.kind}) case {i}: {result.summary()}"
+                if out is not None and sum(counts.values()) <= max_files:
+                    signature = _signature(result)
 
-                def same(candidate: Document, signature: tuple[str, str, str] = signature) -> bool:
-                    again = disagreement(candidate, path)
-                    return again is not None and _signature(again) == signature
+                    def same(candidate: Document, signature: tuple[str, str, str] = signature) -> bool:
+                        again = disagreement(candidate, path)
+                        return again is not None and _signature(again) == signature
 
-                document = minimise(document, same)
-                result = disagreement(document, path) or result
-            found.append((i, result.kind, result.summary(), document))
+                    document = minimise(document, same)
+                    result = disagreement(document, path) or result
+                    line += f" -> {_write(out, seed, i, result.summary(), document)}"
+                print(line, flush=True)
+            if done % 10_000 == 0:
+                rate = done / (time.perf_counter() - start)
+                print(f"progress: case {i}, {done} done at {rate:,.0f} cases/s, {dict(counts)}", flush=True)
         elapsed = time.perf_counter() - start
-    return len(cases), elapsed, found
+    return len(cases), elapsed, dict(counts)
 
 
 def _write(out: Path, seed: int, case: int, summary: str, document: Document) -> Path:
@@ -72,14 +76,16 @@ def _write(out: Path, seed: int, case: int, summary: str, document: Document) ->
             f"differential mismatch, seed {seed} case {case}: {summary}. "
             "Set `expect` from the reference before moving this file into tests/scenarios/differential/"
         ),
-        **{k: v for k, v in document.items()},
+        **document,
     }
     path.write_text(yaml.safe_dump(body, sort_keys=False, width=120))
     return path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--first", type=int, default=0, help="number of the first case")
@@ -91,26 +97,21 @@ def main() -> None:
     numbers = range(args.first, args.first + args.cases)
     chunks = [numbers[j :: args.jobs] for j in range(args.jobs)]
     wall = time.perf_counter()
+    jobs = [(args.seed, chunk, args.out, args.max_files) for chunk in chunks]
     if args.jobs == 1:
-        results = [_run(args.seed, chunks[0], args.max_files)]
+        results = [_run(*jobs[0])]
     else:
         with multiprocessing.Pool(args.jobs) as pool:
-            results = pool.starmap(_run, [(args.seed, c, args.max_files) for c in chunks])
+            results = pool.starmap(_run, jobs)
     wall = time.perf_counter() - wall
 
     counts: collections.Counter[str] = collections.Counter()
-    total = 0
     for cases, elapsed, found in results:
-        total += cases
+        counts.update(found)
         print(f"job: {cases} cases in {elapsed:.1f} s = {cases / elapsed:,.0f} cases/s")
-        for case, kind, summary, document in found:
-            counts[kind] += 1
-            line = f"mismatch ({kind}) case {case}: {summary}"
-            if args.out is not None:
-                line += f" -> {_write(args.out, args.seed, case, summary, document)}"
-            print(line)
     mismatches = sum(counts.values())
-    print(f"total: {total} cases in {wall:.1f} s wall = {total / wall:,.0f} cases/s with {args.jobs} job(s)")
+    rate = args.cases / wall
+    print(f"total: {args.cases} cases in {wall:.1f} s wall = {rate:,.0f} cases/s, {args.jobs} job(s)")
     print(f"mismatches: {mismatches} (effect: {counts['effect']}, determining: {counts['determining']})")
     sys.exit(1 if mismatches else 0)
 

@@ -1052,7 +1052,8 @@ class Evaluator:
         if steps is None:
             return Decision.trusted(effect=effect, reason=reason, determining=tuple(determining))
         steps.append(TraceStep.trusted(layer="decision", outcome="info", reason=reason))
-        nearest = self._nearest(req, outcome) if effect != "ALLOW" else []
+        # An explicit deny is not lifted by any allow, so only implicit denials have near misses.
+        nearest = self._nearest(req, outcome) if effect == "IMPLICIT_DENY" else []
         return Decision.trusted(
             effect=effect,
             reason=reason,
@@ -1456,8 +1457,13 @@ class Evaluator:
     # -- nearest misses
 
     def _nearest(self, req: _Req, outcome: _Outcome) -> list[TraceStep]:
-        """Allow statements and grants that failed on exactly one element: what would have allowed it."""
-        found = list(outcome.near)
+        """Allow statements and grants that failed on exactly one element and would have allowed it.
+
+        A statement is kept only when the same situation, with that one element relaxed, is allowed:
+        a cross-account caller denied for want of an IAM allow gains nothing from a key-policy statement
+        whose principal "almost" matched, and saying otherwise would send users to the wrong fix.
+        """
+        found = [step for step in outcome.near if self._would_allow(req.request, step)]
         if req.target_kind == "key":
             for grant in self.grants:
                 misses = outcome.grant_misses.get(grant.grant_id)
@@ -1477,6 +1483,77 @@ class Evaluator:
                         )
                     )
         return found
+
+    def _would_allow(self, request: Request, step: TraceStep) -> bool:
+        ref = step.ref
+        if ref is None or ref.index is None or step.element is None:
+            return False
+        for compiled in self._compiled_policies():
+            if compiled.layer != ref.layer or compiled.policy.name != ref.policy:
+                continue
+            for statement in compiled.policy.statements:
+                if statement.index == ref.index:
+                    relaxed = _relaxed(statement, step.element, request.action)
+                    if relaxed is None:
+                        return False
+                    situation = _replace_statement(self.situation, compiled, statement, relaxed)
+                    return Evaluator(situation).evaluate(request, trace=False).effect == "ALLOW"
+        return False
+
+    def _compiled_policies(self) -> Iterator[CompiledPolicy]:
+        if self.key_policy is not None:
+            yield self.key_policy
+        yield from self.identity
+        if self.boundary is not None:
+            yield self.boundary
+        yield from self.session
+        for _, policies in (*self.scps, *self.rcps):
+            yield from policies
+
+
+def _relaxed(statement: Statement, element: str, action: str) -> Statement | None:
+    """The statement with `element` made to match, for the counterfactual of `_nearest`."""
+    span = statement.span
+    if element == "Action":
+        return statement.model_copy(update={"action": (Item(value=action, span=span),), "not_action": None})
+    if element == "Principal":
+        everyone = (Principal(type="AWS", value="*", raw="*", span=span),)
+        return statement.model_copy(update={"principal": everyone, "not_principal": None})
+    if element == "Resource":
+        return statement.model_copy(update={"resource": (Item(value="*", span=span),), "not_resource": None})
+    if element == "Condition":
+        return statement.model_copy(update={"conditions": ()})
+    return None
+
+
+def _replace_statement(
+    situation: Situation, compiled: CompiledPolicy, old: Statement, new: Statement
+) -> Situation:
+    policy = compiled.policy
+    changed = policy.model_copy(
+        update={"statements": tuple(new if s is old else s for s in policy.statements)}
+    )
+
+    def swap(policies: tuple[Policy, ...]) -> tuple[Policy, ...]:
+        return tuple(changed if p is policy else p for p in policies)
+
+    def swap_levels(levels: tuple[PolicyLevel, ...] | None) -> tuple[PolicyLevel, ...] | None:
+        if levels is None:
+            return None
+        return tuple(level.model_copy(update={"policies": swap(level.policies)}) for level in levels)
+
+    layer = compiled.layer
+    if layer == "key_policy":
+        return situation.model_copy(update={"key_policy": changed})
+    if layer == "identity":
+        return situation.model_copy(update={"identity_policies": swap(situation.identity_policies)})
+    if layer == "boundary":
+        return situation.model_copy(update={"permission_boundary": changed})
+    if layer == "session":
+        return situation.model_copy(update={"session_policies": swap(situation.session_policies)})
+    if layer == "scp":
+        return situation.model_copy(update={"scps": swap_levels(situation.scps)})
+    return situation.model_copy(update={"rcps": swap_levels(situation.rcps)})
 
 
 def _levels(

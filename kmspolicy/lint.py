@@ -107,7 +107,7 @@ class _DocumentRun:
             # AWS managed keys have a policy nobody can change: findings on it would not be actionable.
             if key.policy is not None and key.key_manager == "CUSTOMER":
                 target = PolicyTarget(document, trust, options, key.policy, key)
-                yield from _run(policy_rules[key.policy.kind], target)
+                yield from _run(_applicable(policy_rules[key.policy.kind], target), target)
             for grant in key.grants:
                 seen.add(id(grant))
                 yield from _run(grant_rules, GrantTarget(document, trust, options, grant, key))
@@ -118,7 +118,8 @@ class _DocumentRun:
             needs_owner = policy.kind is PolicyKind.KEY
             owner = self.policy_owner(policy)
             trust = self.trust(owner, policy.span) if needs_owner else self._quiet_trust(owner)
-            yield from _run(policy_rules[policy.kind], PolicyTarget(document, trust, options, policy))
+            target = PolicyTarget(document, trust, options, policy)
+            yield from _run(_applicable(policy_rules[policy.kind], target), target)
         for grant in self._grants():
             if id(grant) in seen:
                 continue
@@ -180,6 +181,12 @@ def _root_principal(policy: Policy) -> str | None:
             ):
                 return principal_account(principal.value)
     return None
+
+
+def _applicable(rules: list[PolicyRule], target: PolicyTarget) -> list[PolicyRule]:
+    """The rules that can report on this policy: the ones whose needs it has."""
+    features = target.features
+    return [r for r in rules if r.needs <= features]
 
 
 def _run(

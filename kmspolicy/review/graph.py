@@ -517,6 +517,8 @@ class _Builder:
                 continue
             situation = self._situation_of(subject, target)
             arn_of = str(target.key.arn)
+            if not _context_may_help(situation, Request(principal=subject.principal, action=action, resource=arn_of)):
+                continue
             for context in contexts:
                 request = Request(principal=subject.principal, action=action, resource=arn_of, context=context)
                 decision = evaluate(situation, request, trace=False)
@@ -742,6 +744,19 @@ def applicable(key: Key, action: str) -> bool:
         return True
     return all(key.key_usage == usage or action not in actions for usage, actions in _USAGE_ONLY.items())
 
+
+
+def _context_may_help(situation: Situation, plain: Request) -> bool:
+    """Whether a request context could turn this denial into ALLOW, by the evaluator's own account.
+
+    The traced decision lists its nearest misses: Allow statements and grants that failed on exactly one
+    element. Only when one of them failed on its conditions or constraints (or when a Deny matched, which a
+    context may avoid) can a witness context change the answer; every other denial is final.
+    """
+    decision = evaluate(situation, plain, trace=True)
+    if decision.effect == "EXPLICIT_DENY":
+        return True
+    return any(step.element in ("Condition", "Constraints") for step in decision.nearest)
 
 
 def situation_of(subject: Subject, target: Target) -> Situation:

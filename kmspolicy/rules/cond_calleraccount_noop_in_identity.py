@@ -54,4 +54,5 @@ RULE = PolicyRule(
     help="use `aws:ResourceAccount` to restrict whose keys may be used",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"condition:kms:calleraccount"}),
 )

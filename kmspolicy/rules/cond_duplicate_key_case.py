@@ -54,4 +54,5 @@ RULE = PolicyRule(
     summary="same condition key twice with different case in one operator block",
     help="merge the entries into one key with all the values",
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -53,4 +53,5 @@ RULE = PolicyRule(
     summary="encryption-context condition whose value is only `*`",
     help="pin the context value, or use `Null: false` to require the key",
     check=check,
+    needs=frozenset({"condition:kms:encryptioncontext:"}),
 )

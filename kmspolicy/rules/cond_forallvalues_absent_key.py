@@ -76,4 +76,5 @@ RULE = PolicyRule(
     summary="`ForAllValues` on a multi-valued key that may be absent, without a `Null: false` guard",
     help='add `"Null": {"<key>": "false"}` to the same statement',
     check=check,
+    needs=frozenset({"allow", "set-operator"}),
 )

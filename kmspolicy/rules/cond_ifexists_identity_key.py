@@ -54,4 +54,5 @@ RULE = PolicyRule(
     help="remove `IfExists` so that callers without the key do not match",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal", "conditions"}),
 )

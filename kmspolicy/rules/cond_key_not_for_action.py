@@ -66,4 +66,5 @@ RULE = PolicyRule(
     summary="KMS condition key that none of the statement's actions carries",
     help="use condition keys the actions support, or split the statement by action",
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -57,4 +57,5 @@ RULE = PolicyRule(
     summary="plain operator on a multi-valued key (missing `ForAllValues`/`ForAnyValue`)",
     help="prefix the operator with `ForAllValues:` or `ForAnyValue:`",
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -54,4 +54,5 @@ RULE = PolicyRule(
     help="allow the trusted accounts with a positive operator, or turn the statement into a `Deny`",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal", "conditions"}),
 )

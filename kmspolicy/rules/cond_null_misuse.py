@@ -56,4 +56,5 @@ RULE = PolicyRule(
     summary="`Null` combined with `IfExists`, a set operator, or a non-Boolean value",
     help='use plain `Null` with `"true"` (absent) or `"false"` (present)',
     check=check,
+    needs=frozenset({"null-operator"}),
 )

@@ -59,4 +59,5 @@ RULE = PolicyRule(
     summary="condition key used without its required partner (`aws:VpcSourceIp` without `aws:SourceVpc`)",
     help="add the partner key (`aws:SourceVpc` / `aws:SourceVpce`) to the same statement",
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -58,4 +58,5 @@ RULE = PolicyRule(
     summary="`ForAllValues`/`ForAnyValue` used with a single-valued key",
     help="remove the set operator prefix",
     check=check,
+    needs=frozenset({"set-operator"}),
 )

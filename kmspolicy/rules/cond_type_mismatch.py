@@ -111,4 +111,5 @@ RULE = PolicyRule(
     summary="condition operator or value that does not fit the key's type",
     help="use the operator family of the key's type, values of that type, and `...Like` for wildcards",
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -71,4 +71,5 @@ RULE = PolicyRule(
     summary="misspelt or non-existent `kms:` or global condition key",
     help="use the exact key name from the KMS / IAM condition key documentation",
     check=check,
+    needs=frozenset({"conditions"}),
 )

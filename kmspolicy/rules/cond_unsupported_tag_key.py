@@ -75,4 +75,5 @@ RULE = PolicyRule(
         "`aws:RequestTag`/`aws:TagKeys` for tagging"
     ),
     check=check,
+    needs=frozenset({"conditions"}),
 )

@@ -57,4 +57,5 @@ RULE = PolicyRule(
     summary="`kms:ViaService` value not of the form `service.region.amazonaws.com`",
     help="write the regional service endpoint, e.g. `s3.us-east-1.amazonaws.com` or `s3.*.amazonaws.com`",
     check=check,
+    needs=frozenset({"condition:kms:viaservice"}),
 )

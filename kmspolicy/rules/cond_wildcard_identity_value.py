@@ -57,4 +57,5 @@ RULE = PolicyRule(
     help="spell out the account id (or add an `aws:PrincipalOrgID` condition) instead of a wildcard",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal", "conditions"}),
 )

@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help="add a Deny that requires the attestation condition for the sensitive operations",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"condition:kms:recipientattestation:"}),
 )

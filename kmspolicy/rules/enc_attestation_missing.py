@@ -60,4 +60,5 @@ RULE = PolicyRule(
     help="add the attestation condition to every statement giving the enclave role sensitive operations",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"condition:kms:recipientattestation:"}),
 )

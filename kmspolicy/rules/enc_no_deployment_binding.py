@@ -57,4 +57,5 @@ RULE = PolicyRule(
     summary="attestation pins only image PCRs (no PCR3/PCR4/PCR8 or account pin)",
     help="add `kms:RecipientAttestation:PCR3` or `PCR8` conditions",
     check=check,
+    needs=frozenset({"condition:kms:recipientattestation:"}),
 )

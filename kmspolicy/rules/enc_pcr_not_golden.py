@@ -57,4 +57,5 @@ RULE = PolicyRule(
     summary="attestation values not in the configured golden set",
     help="use only the measurements of approved builds (`golden_pcrs`)",
     check=check,
+    needs=frozenset({"condition:kms:recipientattestation:"}),
 )

@@ -49,4 +49,5 @@ RULE = PolicyRule(
     summary="attestation condition value with a wildcard",
     help="compare full measurement values with `StringEqualsIgnoreCase`",
     check=check,
+    needs=frozenset({"condition:kms:recipientattestation:"}),
 )

@@ -145,6 +145,13 @@ class PolicyTarget(Target):
 
         return tuple(StatementFacts(s) for s in self.policy.statements)
 
+    @cached_property
+    def features(self) -> frozenset[str]:
+        """What the policy contains (`kmspolicy.rules.statements.FEATURES`), for the rules' `needs`."""
+        from kmspolicy.rules.statements import policy_features
+
+        return policy_features(self.facts)
+
     def exposure(self, facts: StatementFacts) -> Exposure | None:
         """A probe from outside the zone of trust that this key-policy Allow matches (cached).
 
@@ -228,10 +235,14 @@ class PolicyRule(RuleInfo):
     """Runs over every policy: key policies (with their key), identity, boundary, session, SCP, RCP.
 
     `kinds` limits the rule to some policy kinds; the driver then does not call it for the others.
+    `needs` names the policy features (`kmspolicy.rules.statements.FEATURES`, or `condition:` and a
+    key) without all of which the rule cannot report; the driver does not call it on other policies.
+    A rule that reports something missing from the policy needs nothing.
     """
 
     check: PolicyCheck | None = None
     kinds: frozenset[PolicyKind] | None = None
+    needs: frozenset[str] = frozenset()
 
     def run(self, target: PolicyTarget) -> Iterable[Finding]:
         assert self.check is not None

@@ -55,4 +55,5 @@ RULE = PolicyRule(
     help="restrict tagging with `aws:TagKeys`/`aws:RequestTag`, or give it to another role",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "condition:aws:resourcetag/"}),
 )

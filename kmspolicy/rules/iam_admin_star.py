@@ -50,4 +50,5 @@ RULE = PolicyRule(
     help="grant only the actions and resources the principal needs",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

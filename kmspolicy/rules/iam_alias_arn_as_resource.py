@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help="use the key ARN, or a `kms:RequestAlias` / `kms:ResourceAliases` condition",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "resource-arn"}),
 )

@@ -58,4 +58,5 @@ RULE = PolicyRule(
     help="give alias management to a separate role, scoped to specific alias ARNs",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "conditions"}),
 )

@@ -56,4 +56,5 @@ RULE = PolicyRule(
     help="put your account ids in the key ARN pattern, or add an `aws:ResourceAccount` condition",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "resource-arn"}),
 )

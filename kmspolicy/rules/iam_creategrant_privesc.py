@@ -56,4 +56,5 @@ RULE = PolicyRule(
     help='scope to key ARNs and add `"Bool": {"kms:GrantIsForAWSResource": "true"}`',
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -72,4 +72,5 @@ RULE = PolicyRule(
     help="list the key ARNs, or narrow with `kms:ViaService` / encryption-context conditions",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -61,4 +61,5 @@ RULE = PolicyRule(
     help="split administration and usage, each on specific keys",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -47,4 +47,5 @@ RULE = PolicyRule(
     help="scope destructive actions to specific keys for a break-glass role",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

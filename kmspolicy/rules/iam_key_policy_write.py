@@ -45,4 +45,5 @@ RULE = PolicyRule(
     help="scope permission-management actions to specific key ARNs",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -53,4 +53,5 @@ RULE = PolicyRule(
     help="list the allowed actions in `Action`; use `NotAction` only with `Deny`",
     check=check,
     kinds=frozenset({PolicyKind.KEY, PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "not-action"}),
 )

@@ -55,4 +55,5 @@ RULE = PolicyRule(
     help="list the keys in `Resource`; use `NotResource` only with `Deny`",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow", "not-resource"}),
 )

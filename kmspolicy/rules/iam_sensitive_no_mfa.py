@@ -73,4 +73,5 @@ RULE = PolicyRule(
     help='add `"Bool": {"aws:MultiFactorAuthPresent": "true"}`',
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -80,4 +80,5 @@ RULE = PolicyRule(
     help="split administration and usage between different roles",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "principal"}),
 )

@@ -50,4 +50,5 @@ RULE = PolicyRule(
     summary="`Allow` combined with `NotPrincipal`",
     help="name the allowed principals in `Principal`; exclude others with a `Deny` on `aws:PrincipalArn`",
     check=check,
+    needs=frozenset({"allow", "not-principal"}),
 )

@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help='add `"Bool": {"kms:GrantIsForAWSResource": "true"}`',
     check=check,
     kinds=frozenset({PolicyKind.KEY, PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help="limit grants with `kms:GrantOperations` and `kms:GranteePrincipal` conditions",
     check=check,
     kinds=frozenset({PolicyKind.KEY, PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

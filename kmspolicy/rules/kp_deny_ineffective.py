@@ -96,4 +96,5 @@ RULE = PolicyRule(
     summary="Deny that can never apply (`NotPrincipal` `*`, `NotResource` `*`, a condition key never sent)",
     help="use condition keys the denied actions carry, or a negated operator for `deny unless`",
     check=check,
+    needs=frozenset({"deny"}),
 )

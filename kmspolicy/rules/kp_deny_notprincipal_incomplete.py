@@ -87,4 +87,5 @@ RULE = PolicyRule(
     help='use `"Principal": "*"` with an `ArnNotEquals` condition on `aws:PrincipalArn`',
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"deny", "not-principal"}),
 )

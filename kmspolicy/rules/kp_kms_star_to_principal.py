@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help="list only the actions the principal needs",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "principal"}),
 )

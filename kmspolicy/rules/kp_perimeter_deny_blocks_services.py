@@ -95,4 +95,5 @@ RULE = PolicyRule(
     help='add `"Bool": {"aws:PrincipalIsAWSService": "false"}` to the Deny\'s conditions',
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"deny", "service-principal"}),
 )

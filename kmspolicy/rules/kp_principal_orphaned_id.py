@@ -51,4 +51,5 @@ RULE = PolicyRule(
     summary="principal shown as a unique id (`AROA...`/`AIDA...`) of a deleted IAM entity",
     help="remove the entry or name the current role/user ARN",
     check=check,
+    needs=frozenset({"principal"}),
 )

@@ -55,4 +55,5 @@ RULE = PolicyRule(
     summary="principal ARN with a wildcard segment, rejected by IAM",
     help='use `"Principal": "*"` with an `ArnLike` condition on `aws:PrincipalArn`',
     check=check,
+    needs=frozenset({"principal"}),
 )

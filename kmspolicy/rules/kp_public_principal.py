@@ -65,4 +65,5 @@ RULE = PolicyRule(
     ),
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal"}),
 )

@@ -57,4 +57,5 @@ RULE = PolicyRule(
     help="add `kms:CallerAccount`, `aws:PrincipalAccount` or `aws:PrincipalOrgID` with trusted values",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal", "conditions"}),
 )

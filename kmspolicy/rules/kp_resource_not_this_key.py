@@ -70,4 +70,5 @@ RULE = PolicyRule(
     help='use `"Resource": "*"` in key policies',
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"resource-arn"}),
 )

@@ -79,4 +79,5 @@ RULE = PolicyRule(
     help="add `aws:SourceAccount` / `aws:SourceArn` (or the service's encryption-context key) conditions",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "service-principal"}),
 )

@@ -49,4 +49,5 @@ RULE = PolicyRule(
     summary='`{"Service": "*"}` or a wildcarded service principal name',
     help="name each service principal and add an `aws:SourceAccount` condition",
     check=check,
+    needs=frozenset({"service-principal"}),
 )

@@ -64,4 +64,5 @@ RULE = PolicyRule(
     summary="`aws:SourceIp` used to scope KMS key use",
     help="use `aws:SourceVpce`/`aws:SourceVpc`, with an `aws:ViaAWSService` escape for service calls",
     check=check,
+    needs=frozenset({"condition:aws:sourceip"}),
 )

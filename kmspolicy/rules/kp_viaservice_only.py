@@ -58,4 +58,5 @@ RULE = PolicyRule(
     help="add `kms:CallerAccount` (or `aws:PrincipalOrgID`) beside `kms:ViaService`",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"wildcard-principal", "condition:kms:viaservice"}),
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cached_property
 
 from kmspolicy import catalog
 from kmspolicy.model import Condition, Item, Principal, Span, Statement, Unknown
@@ -46,12 +45,73 @@ def text(value: str | Unknown) -> str | None:
 
 
 class StatementFacts:
-    """Lazily computed facts about one statement; one instance per statement per lint run."""
+    """Facts about one statement; one instance per statement per lint run.
+
+    What nearly every rule reads (effect, principals, expanded actions, resources, condition keys) is
+    worked out in the constructor, in one pass: these objects are built for every statement of every
+    policy, and a lazily cached attribute costs more to look up than most of these take to compute.
+    """
+
+    __slots__ = (
+        "action_values",
+        "allow",
+        "condition_keys",
+        "deny",
+        "has_unknowns",
+        "item_actions",
+        "kms_actions",
+        "principals",
+        "resource_values",
+        "statement",
+        "wildcard_principals",
+    )
 
     def __init__(self, statement: Statement) -> None:
         self.statement = statement
         self.allow = statement.effect == "Allow"
         self.deny = statement.effect == "Deny"
+        items = statement.action if statement.action is not None else statement.not_action
+        unknowns = False
+        item_actions: list[tuple[Item, frozenset[str]]] = []
+        values: list[str] = []
+        for item in items or ():
+            value = item.value
+            if isinstance(value, str):
+                values.append(value)
+                item_actions.append((item, catalog.expand_actions(value)))
+            else:
+                unknowns = True
+                item_actions.append((item, frozenset()))
+        self.item_actions: tuple[tuple[Item, frozenset[str]], ...] = tuple(item_actions)
+        """Each Action/NotAction item with the KMS permissions its pattern covers."""
+        covered: frozenset[str] = (
+            frozenset().union(*(acts for _, acts in item_actions))
+            if len(item_actions) > 1
+            else item_actions[0][1]
+            if item_actions
+            else frozenset()
+        )
+        # NotAction: every KMS permission not listed.
+        self.kms_actions: frozenset[str] = (
+            all_kms_actions() - covered if statement.not_action is not None else covered
+        )
+        """The KMS permissions this statement applies to."""
+        self.action_values: tuple[str, ...] = tuple(values)
+        self.principals: tuple[Principal, ...] = statement.principal or ()
+        # `"*"` / `{"AWS": "*"}`: every AWS principal of every account.
+        self.wildcard_principals: tuple[Principal, ...] = tuple(
+            p for p in self.principals if p.type == "AWS" and p.value == "*"
+        )
+        if not unknowns:
+            # A principal or action known only at deployment (an unresolved CloudFormation/Terraform value).
+            unknowns = any(not isinstance(p.value, str) for p in self.principals) or any(
+                not isinstance(p.value, str) for p in statement.not_principal or ()
+            )
+        self.has_unknowns: bool = unknowns
+        self.resource_values: tuple[str, ...] = tuple(
+            v for item in statement.resource or () if isinstance(v := item.value, str)
+        )
+        self.condition_keys: frozenset[str] = frozenset(c.key_lower for c in statement.conditions)
 
     # ------------------------------------------------------------------ spans
 
@@ -61,26 +121,6 @@ class StatementFacts:
         )
 
     # ------------------------------------------------------------------ actions
-
-    @cached_property
-    def item_actions(self) -> tuple[tuple[Item, frozenset[str]], ...]:
-        """Each Action/NotAction item with the KMS permissions its pattern covers."""
-        items = self.statement.action if self.statement.action is not None else self.statement.not_action
-        out: list[tuple[Item, frozenset[str]]] = []
-        for item in items or ():
-            value = text(item.value)
-            out.append((item, catalog.expand_actions(value) if value is not None else frozenset()))
-        return tuple(out)
-
-    @cached_property
-    def kms_actions(self) -> frozenset[str]:
-        """The KMS permissions this statement applies to (NotAction: every KMS permission not listed)."""
-        covered = (
-            frozenset().union(*(acts for _, acts in self.item_actions)) if self.item_actions else frozenset()
-        )
-        if self.statement.not_action is not None:
-            return all_kms_actions() - covered
-        return covered
 
     def covers(self, action: str) -> bool:
         return action in self.kms_actions
@@ -104,11 +144,7 @@ class StatementFacts:
                 return item, hit
         return None, frozenset()
 
-    @cached_property
-    def action_values(self) -> tuple[str, ...]:
-        return tuple(v for item, _ in self.item_actions if (v := text(item.value)) is not None)
-
-    @cached_property
+    @property
     def grants_all_of_aws(self) -> bool:
         """`"Action": "*"` (or `*:*`) on `"Resource": "*"`: administrator access to everything."""
         return (
@@ -119,42 +155,88 @@ class StatementFacts:
 
     # ------------------------------------------------------------------ principals
 
-    @cached_property
-    def principals(self) -> tuple[Principal, ...]:
-        return self.statement.principal or ()
-
-    @cached_property
-    def wildcard_principals(self) -> tuple[Principal, ...]:
-        """`"*"` / `{"AWS": "*"}`: every AWS principal of every account."""
-        return tuple(p for p in self.principals if p.type == "AWS" and p.value == "*")
-
     def principal_values(self, kind: str = "AWS") -> Iterator[tuple[Principal, str]]:
         for p in self.principals:
             if p.type == kind and isinstance(p.value, str):
                 yield p, p.value
 
-    @cached_property
-    def has_unknowns(self) -> bool:
-        """A principal or action known only at deployment (an unresolved CloudFormation/Terraform value)."""
-        principals = (*self.principals, *(self.statement.not_principal or ()))
-        return any(not isinstance(p.value, str) for p in principals) or any(
-            not isinstance(item.value, str) for item, _ in self.item_actions
-        )
-
-    # ------------------------------------------------------------------ resources
-
-    @cached_property
-    def resource_values(self) -> tuple[str, ...]:
-        return tuple(v for item in self.statement.resource or () if (v := text(item.value)) is not None)
-
     # ------------------------------------------------------------------ conditions
 
-    @cached_property
-    def condition_keys(self) -> frozenset[str]:
-        return frozenset(c.key_lower for c in self.statement.conditions)
-
     def conditions_on(self, *keys_lower: str) -> tuple[Condition, ...]:
+        if self.condition_keys.isdisjoint(keys_lower):
+            return ()
         return tuple(c for c in self.statement.conditions if c.key_lower in keys_lower)
 
     def conditions_with_prefix(self, prefix_lower: str) -> tuple[Condition, ...]:
+        if not self.condition_keys:
+            return ()
         return tuple(c for c in self.statement.conditions if c.key_lower.startswith(prefix_lower))
+
+
+# What a policy contains, as the feature names rules declare in `needs` (see `PolicyRule`). A rule
+# whose needs a policy lacks cannot report on it, so the driver does not call it.
+FEATURES: frozenset[str] = frozenset(
+    {
+        "allow",
+        "deny",
+        "principal",  # a Principal or NotPrincipal entry
+        "wildcard-principal",  # an Allow to `"*"` / `{"AWS": "*"}`
+        "service-principal",
+        "not-principal",
+        "not-action",
+        "not-resource",
+        "resource-arn",  # a Resource or NotResource entry other than `*`
+        "sid",
+        "conditions",
+        "set-operator",  # ForAllValues: / ForAnyValue:
+        "null-operator",
+    }
+)
+CONDITION = "condition:"  # plus a lower-case key (`condition:aws:sourceip`) or key family
+# (`condition:kms:encryptioncontext:`, `condition:aws:resourcetag/`): the policy tests that key
+
+
+def policy_features(facts: tuple[StatementFacts, ...]) -> frozenset[str]:
+    """The features of a policy, from its statements' facts, in one pass."""
+    found: set[str] = set()
+    add = found.add
+    for f in facts:
+        statement = f.statement
+        if f.allow:
+            add("allow")
+            if f.wildcard_principals:
+                add("wildcard-principal")
+        elif f.deny:
+            add("deny")
+        if statement.sid is not None:
+            add("sid")
+        if f.principals or statement.not_principal:
+            add("principal")
+            if any(p.type == "Service" for p in f.principals):
+                add("service-principal")
+        if statement.not_principal is not None:
+            add("not-principal")
+        if statement.not_action is not None:
+            add("not-action")
+        if statement.not_resource is not None:
+            add("not-resource")
+        for item in (*(statement.resource or ()), *(statement.not_resource or ())):
+            if item.value != "*":
+                add("resource-arn")
+                break
+        if statement.conditions:
+            add("conditions")
+            for condition in statement.conditions:
+                op = condition.operator
+                if op is not None:
+                    if op.qualifier is not None:
+                        add("set-operator")
+                    if op.family == "Null":
+                        add("null-operator")
+                key = condition.key_lower
+                add(CONDITION + key)
+                # Key families: every prefix ending in `:` or `/` after the service prefix.
+                for i in range(key.find(":") + 1, len(key) - 1):
+                    if key[i] in ":/":
+                        add(CONDITION + key[: i + 1])
+    return frozenset(found)

@@ -69,4 +69,5 @@ RULE = PolicyRule(
     help="name the key ARNs (or an account-scoped key pattern)",
     check=check,
     kinds=frozenset({PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

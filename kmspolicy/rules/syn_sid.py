@@ -66,4 +66,5 @@ RULE = PolicyRule(
     summary="duplicate, empty or invalid statement `Sid`",
     help="give each statement a unique Sid of letters and digits",
     check=check,
+    needs=frozenset({"sid"}),
 )

@@ -92,4 +92,5 @@ RULE = PolicyRule(
     help="list the actions explicitly",
     check=check,
     kinds=frozenset({PolicyKind.KEY, PolicyKind.IDENTITY}),
+    needs=frozenset({"allow"}),
 )

@@ -89,4 +89,5 @@ RULE = PolicyRule(
     help="give external principals only usage actions; keep administration in the owner account",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "principal"}),
 )

@@ -67,4 +67,5 @@ RULE = PolicyRule(
     help="remove the account, or add it to `trusted_accounts` if the sharing is intended",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "conditions"}),
 )

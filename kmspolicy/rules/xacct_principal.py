@@ -73,4 +73,5 @@ RULE = PolicyRule(
     help="remove the principal, or add its account to `trusted_accounts` if the sharing is intended",
     check=check,
     kinds=frozenset({PolicyKind.KEY}),
+    needs=frozenset({"allow", "principal"}),
 )

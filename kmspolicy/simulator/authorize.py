@@ -409,14 +409,18 @@ def _grantee_matches(principal: object, caller: Caller) -> bool:
         return False
     if principal == caller.account_arn:
         return caller.kind == "root"
-    return principal in caller.own or (caller.role_arn is not None and _same_principal(principal, caller.role_arn))
+    return principal in caller.own or (
+        caller.role_arn is not None and _same_principal(principal, caller.role_arn)
+    )
 
 
 _EC_PREFIX = "kms:encryptioncontext:"
 
 
 def _encryption_context(ctx: Context) -> dict[str, str]:
-    return {k[len(_EC_PREFIX) :]: v for k, v in ctx.items() if k.startswith(_EC_PREFIX) and isinstance(v, str)}
+    return {
+        k[len(_EC_PREFIX) :]: v for k, v in ctx.items() if k.startswith(_EC_PREFIX) and isinstance(v, str)
+    }
 
 
 def _constraints_hold(grant: Grant, request_ec: dict[str, str]) -> bool:

@@ -1,1 +1,1 @@
-"""Differential testing of the evaluator against the simulator's reference authoriser (STYLE.md practice 8)."""
+"""Differential testing of the evaluator against the simulator's reference authoriser (STYLE.md 8)."""

@@ -120,7 +120,20 @@ def _smaller(value: Any) -> Iterator[Any]:
 
 # fields whose removal only makes an invalid document, never a smaller case
 _REQUIRED = frozenset(
-    {"request", "principal", "action", "resource", "key", "Effect", "Arn", "GrantId", "GranteePrincipal", "policy", "name", "policies"}
+    {
+        "request",
+        "principal",
+        "action",
+        "resource",
+        "key",
+        "Effect",
+        "Arn",
+        "GrantId",
+        "GranteePrincipal",
+        "policy",
+        "name",
+        "policies",
+    }
 )
 
 

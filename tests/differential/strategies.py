@@ -33,20 +33,55 @@ ALIAS_ARN = f"arn:aws:kms:{REGION}:{OWNER}:alias/app"
 VERSION = "2012-10-17"
 NOW = "2026-03-01T12:00:00Z"
 GRANT_OPERATIONS = (
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom",
-    "ReEncryptTo", "DescribeKey", "CreateGrant", "RetireGrant", "Sign", "Verify", "GetPublicKey",
-)  # fmt: skip
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "DescribeKey",
+    "CreateGrant",
+    "RetireGrant",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+)
 KEY_ACTIONS = (
-    "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:DescribeKey",
-    "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:PutKeyPolicy", "kms:GetKeyPolicy",
-    "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:TagResource", "kms:Sign", "kms:GetPublicKey",
-    "kms:GetKeyRotationStatus", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateAlias",
-)  # fmt: skip
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:DescribeKey",
+    "kms:CreateGrant",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:TagResource",
+    "kms:Sign",
+    "kms:GetPublicKey",
+    "kms:GetKeyRotationStatus",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:CreateAlias",
+)
 KEYLESS_ACTIONS = ("kms:ListKeys", "kms:CreateKey", "kms:GenerateRandom", "kms:ListAliases")
 ACTION_PATTERNS = (
-    "kms:*", "*", "kms:Get*", "kms:Describe*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "KMS:decrypt",
-    "kms:Describe?ey", "kms:List*", "kms:*Grant*", "kms:Create*", "kms:Encrypt", "kms:Decrypt",
-)  # fmt: skip
+    "kms:*",
+    "*",
+    "kms:Get*",
+    "kms:Describe*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "KMS:decrypt",
+    "kms:Describe?ey",
+    "kms:List*",
+    "kms:*Grant*",
+    "kms:Create*",
+    "kms:Encrypt",
+    "kms:Decrypt",
+)
 
 
 class Draw(Protocol):
@@ -158,15 +193,24 @@ def _principal_block(draw: Draw) -> Any:
 # key -> (operator family, candidate values); values the requests also draw from
 CONDITION_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kms:CallerAccount": ("String", ACCOUNTS),
-    "kms:ViaService": ("String", ("s3.us-east-1.amazonaws.com", "ec2.us-east-1.amazonaws.com", "*.amazonaws.com")),
+    "kms:ViaService": (
+        "String",
+        ("s3.us-east-1.amazonaws.com", "ec2.us-east-1.amazonaws.com", "*.amazonaws.com"),
+    ),
     "kms:EncryptionContext:app": ("String", ("web", "db", "${aws:username}", "w*")),
     "kms:EncryptionContext:Department": ("String", ("Finance", "finance", "HR")),
     "kms:EncryptionContextKeys": ("String", ("app", "Department", "APP", "*")),
     "aws:PrincipalOrgID": ("String", (ORG, OTHER_ORG)),
-    "aws:PrincipalArn": ("Arn", (
-        f"arn:aws:iam::{OWNER}:role/AppRole", f"arn:aws:iam::*:role/App*", f"arn:aws:iam::{PARTNER}:user/Alice",
-        f"arn:aws:iam::{OWNER}:root", "arn:aws:iam::${aws:PrincipalAccount}:role/AdminRole",
-    )),
+    "aws:PrincipalArn": (
+        "Arn",
+        (
+            f"arn:aws:iam::{OWNER}:role/AppRole",
+            "arn:aws:iam::*:role/App*",
+            f"arn:aws:iam::{PARTNER}:user/Alice",
+            f"arn:aws:iam::{OWNER}:root",
+            "arn:aws:iam::${aws:PrincipalAccount}:role/AdminRole",
+        ),
+    ),
     "aws:SourceVpce": ("String", ("vpce-1a2b3c4d", "vpce-9z8y7x6w")),
     "aws:PrincipalTag/team": ("String", ("blue", "red", "Blue")),
     "kms:GrantOperations": ("String", ("Decrypt", "Encrypt", "RetireGrant", "CreateGrant")),
@@ -181,31 +225,62 @@ CONDITION_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kms:ResourceAliases": ("String", (ALIAS, "alias/other")),
     "aws:PrincipalType": ("String", ("User", "AssumedRole", "Account", "FederatedUser")),
     "aws:username": ("String", ("Alice", "Bob", "a*")),
-    "aws:SourceArn": ("Arn", ("arn:aws:s3:::bucket-a", "arn:aws:s3:::bucket-*", "arn:aws:cloudtrail:*:111122223333:trail/*")),
+    "aws:SourceArn": (
+        "Arn",
+        ("arn:aws:s3:::bucket-a", "arn:aws:s3:::bucket-*", "arn:aws:cloudtrail:*:111122223333:trail/*"),
+    ),
     "kms:EncryptionAlgorithm": ("String", ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_256")),
     "kms:EncryptionContext:blob": ("Binary", ("QUJD", "REVG")),
     "aws:PrincipalAccount": ("String", ACCOUNTS),
-}  # fmt: skip
+}
 # keys AWS derives from the caller, the key or the request's key id: set from the world, and only rarely
 # overridden in the request context (which `Request` allows)
-DERIVED = frozenset({
-    "kms:CallerAccount", "aws:PrincipalOrgID", "aws:PrincipalArn", "aws:PrincipalTag/team", "kms:RequestAlias",
-    "kms:KeySpec", "aws:ResourceTag/env", "kms:ResourceAliases", "aws:PrincipalType", "aws:username",
-    "aws:PrincipalAccount",
-})  # fmt: skip
+DERIVED = frozenset(
+    {
+        "kms:CallerAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalArn",
+        "aws:PrincipalTag/team",
+        "kms:RequestAlias",
+        "kms:KeySpec",
+        "aws:ResourceTag/env",
+        "kms:ResourceAliases",
+        "aws:PrincipalType",
+        "aws:username",
+        "aws:PrincipalAccount",
+    }
+)
 MULTIVALUED = frozenset({"kms:encryptioncontextkeys", "kms:grantoperations", "kms:resourcealiases"})
 OPERATORS: dict[str, tuple[str, ...]] = {
-    "String": ("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-               "StringLike", "StringNotLike"),
+    "String": (
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+    ),
     "Arn": ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "StringLike", "StringEquals"),
-    "Date": ("DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-             "DateGreaterThanEquals"),
-    "Numeric": ("NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-                "NumericGreaterThan", "NumericGreaterThanEquals"),
+    "Date": (
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+    ),
+    "Numeric": (
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    ),
     "Bool": ("Bool",),
     "IpAddress": ("IpAddress", "NotIpAddress"),
     "Binary": ("BinaryEquals",),
-}  # fmt: skip
+}
 # request-side values that are not in any policy: near misses
 NEAR_MISSES: dict[str, tuple[str, ...]] = {
     "Date": ("2025-12-31T23:59:59Z", "2026-03-01T12:00:00Z"),
@@ -213,9 +288,22 @@ NEAR_MISSES: dict[str, tuple[str, ...]] = {
     "IpAddress": ("203.0.113.9", "192.0.2.1", "2001:db8::1"),
     "Bool": ("true", "false"),
     "Binary": ("QUJD", "WFla"),
-    "String": ("web", "WEB", "other", ALIAS, "alias/other", ORG, "vpce-1a2b3c4d", "s3.us-east-1.amazonaws.com"),
-    "Arn": (f"arn:aws:iam::{OWNER}:role/AppRole", "arn:aws:s3:::bucket-b", f"arn:aws:iam::{PARTNER}:role/Apple"),
-}  # fmt: skip
+    "String": (
+        "web",
+        "WEB",
+        "other",
+        ALIAS,
+        "alias/other",
+        ORG,
+        "vpce-1a2b3c4d",
+        "s3.us-east-1.amazonaws.com",
+    ),
+    "Arn": (
+        f"arn:aws:iam::{OWNER}:role/AppRole",
+        "arn:aws:s3:::bucket-b",
+        f"arn:aws:iam::{PARTNER}:role/Apple",
+    ),
+}
 
 
 def _condition_block(draw: Draw, used: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -254,7 +342,14 @@ def _statement(draw: Draw, layer: str, index: int, action: str, used: dict[str, 
     statement: Document = {}
     if draw.chance(0.6):
         statement["Sid"] = f"{layer.title().replace('_', '')}{index}"
-    deny_rate = {"key_policy": 0.2, "identity": 0.2, "boundary": 0.1, "session": 0.1, "scp": 0.25, "rcp": 0.25}
+    deny_rate = {
+        "key_policy": 0.2,
+        "identity": 0.2,
+        "boundary": 0.1,
+        "session": 0.1,
+        "scp": 0.25,
+        "rcp": 0.25,
+    }
     statement["Effect"] = "Deny" if draw.chance(deny_rate[layer]) else "Allow"
     if layer == "key_policy":
         if statement["Effect"] == "Deny" and draw.chance(0.15):
@@ -268,10 +363,20 @@ def _statement(draw: Draw, layer: str, index: int, action: str, used: dict[str, 
     if layer == "key_policy":
         statement["Resource"] = KEY_ARN if draw.chance(0.1) else "*"
     else:
-        resources = draw.choice((
-            "*", "*", KEY_ARN, OTHER_KEY_ARN, f"arn:aws:kms:*:{OWNER}:key/*", ALIAS_ARN,
-            f"arn:aws:kms:*:{OWNER}:alias/${{aws:username}}", "arn:aws:kms:*:*:key/${aws:PrincipalTag/team, '1234*'}", f"arn:aws:kms:{REGION}:{OWNER}:*", "arn:aws:kms:*:*:key/1234*",
-        ))  # fmt: skip
+        resources = draw.choice(
+            (
+                "*",
+                "*",
+                KEY_ARN,
+                OTHER_KEY_ARN,
+                f"arn:aws:kms:*:{OWNER}:key/*",
+                ALIAS_ARN,
+                f"arn:aws:kms:*:{OWNER}:alias/${{aws:username}}",
+                "arn:aws:kms:*:*:key/${aws:PrincipalTag/team, '1234*'}",
+                f"arn:aws:kms:{REGION}:{OWNER}:*",
+                "arn:aws:kms:*:*:key/1234*",
+            )
+        )
         statement["NotResource" if draw.chance(0.06) else "Resource"] = resources
     if draw.chance(0.45):
         statement["Condition"] = _condition_block(draw, used)
@@ -320,11 +425,17 @@ def _default_key_policy_statement() -> Document:
 
 def _grant(draw: Draw, index: int, request_principal: str) -> Document:
     account = draw.choice((OWNER, PARTNER))
-    grantee = draw.choice((
-        request_principal, request_principal, f"arn:aws:iam::{account}:role/AppRole",
-        f"arn:aws:iam::{account}:user/Alice", f"arn:aws:iam::{account}:root",
-        f"arn:aws:sts::{account}:assumed-role/AppRole/s1", draw.choice(SERVICES),
-    ))  # fmt: skip
+    grantee = draw.choice(
+        (
+            request_principal,
+            request_principal,
+            f"arn:aws:iam::{account}:role/AppRole",
+            f"arn:aws:iam::{account}:user/Alice",
+            f"arn:aws:iam::{account}:root",
+            f"arn:aws:sts::{account}:assumed-role/AppRole/s1",
+            draw.choice(SERVICES),
+        )
+    )
     operations = sorted({draw.choice(GRANT_OPERATIONS) for _ in range(draw.count(1, 4))})
     grant: Document = {
         "GrantId": f"g{index}",
@@ -333,15 +444,21 @@ def _grant(draw: Draw, index: int, request_principal: str) -> Document:
         "Operations": operations,
     }
     if draw.chance(0.3):
-        grant["RetiringPrincipal"] = draw.choice((
-            request_principal, f"arn:aws:iam::{account}:root", f"arn:aws:iam::{OWNER}:role/AdminRole",
-        ))  # fmt: skip
+        grant["RetiringPrincipal"] = draw.choice(
+            (
+                request_principal,
+                f"arn:aws:iam::{account}:root",
+                f"arn:aws:iam::{OWNER}:role/AdminRole",
+            )
+        )
     if draw.chance(0.3):
         kind = draw.choice(("EncryptionContextSubset", "EncryptionContextEquals"))
         pairs = {draw.choice(("app", "App", "Department")): draw.choice(("web", "db"))}
         grant["Constraints"] = {kind: pairs}
     if draw.chance(0.5):
-        grant["CreationDate"] = draw.choice(("2026-01-01T00:00:00Z", "2026-03-01T11:58:00Z", "2026-03-01T11:55:00Z"))
+        grant["CreationDate"] = draw.choice(
+            ("2026-01-01T00:00:00Z", "2026-03-01T11:58:00Z", "2026-03-01T11:55:00Z")
+        )
     if draw.chance(0.3):
         grant["GrantToken"] = f"token-{index}"
     return grant
@@ -389,7 +506,7 @@ def scenario_document(draw: Draw) -> Document:
     """One world and one request, as a scenario document (kmspolicy/scenario.py)."""
     used: dict[str, list[str]] = {}
     keyless = draw.chance(0.08)
-    action = draw.choice(KEYLESS_ACTIONS) if keyless else draw.choice(KEY_ACTIONS + ("kms:RetireGrant",))
+    action = draw.choice(KEYLESS_ACTIONS) if keyless else draw.choice((*KEY_ACTIONS, "kms:RetireGrant"))
     if action == "kms:RetireGrant" and draw.chance(0.5):
         action = "kms:Decrypt"  # keep RetireGrant rarer than its share
     principal = caller(draw)
@@ -418,7 +535,8 @@ def scenario_document(draw: Draw) -> Document:
     has_identity = ":root" not in principal and principal.startswith("arn:")
     if has_identity and draw.chance(0.8):
         doc["identity_policies"] = [
-            {"name": f"idp{i}", "policy": _policy(draw, "identity", action, used)} for i in range(draw.count(1, 2))
+            {"name": f"idp{i}", "policy": _policy(draw, "identity", action, used)}
+            for i in range(draw.count(1, 2))
         ]
     if has_identity and draw.chance(0.2):
         doc["permission_boundary"] = _policy(draw, "boundary", action, used)
@@ -443,7 +561,9 @@ def scenario_document(draw: Draw) -> Document:
     if keyless:
         request["resource"] = "*"
     else:
-        request["resource"] = ALIAS_ARN if draw.chance(0.5 if action == "kms:CreateAlias" else 0.1) else KEY_ARN
+        request["resource"] = (
+            ALIAS_ARN if draw.chance(0.5 if action == "kms:CreateAlias" else 0.1) else KEY_ARN
+        )
     context = _context(draw, used, grants)
     if context:
         request["context"] = context
