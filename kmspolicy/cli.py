@@ -25,13 +25,16 @@ app = typer.Typer(
     name="kmspolicy",
     help=(
         "Lint, explain and review AWS KMS key policies, IAM policies and grants.\n\n"
-        "Examples:\n\n"
-        "  kmspolicy lint samples/                         lint every file below a folder\n\n"
-        "  kmspolicy lint key-policy.json --format sarif   SARIF for GitHub code scanning\n\n"
-        "  kmspolicy explain scenario.yaml                 why is this request allowed or denied?\n\n"
-        "  kmspolicy explain --query 'can ROLE_ARN kms:Decrypt KEY_ARN' --key-policy kp.json\n\n"
-        "  kmspolicy test tests/access/                    assert expected access in CI\n\n"
-        "  kmspolicy rules kp-public-principal             documentation of one rule"
+        "\b\nExamples:\n"
+        "  kmspolicy lint samples/                        lint every file below a folder\n"
+        "  kmspolicy lint kp.json --format sarif          SARIF for GitHub code scanning\n"
+        "  kmspolicy explain scenario.yaml                why is this request allowed or denied?\n"
+        "  kmspolicy explain --key-policy kp.json \\\n"
+        "      --query 'can ROLE_ARN kms:Decrypt KEY_ARN' the same question in one line\n"
+        "  kmspolicy test tests/access/                   assert expected access in CI\n"
+        "  kmspolicy simulate scenario.yaml               replay a scenario in the KMS simulator\n"
+        "  kmspolicy rules kp-public-principal            documentation of one rule\n\n"
+        "Exit codes: 0 clean, 1 findings / failed expectations / new access, 2 usage or input errors."
     ),
     no_args_is_help=True,
     add_completion=False,

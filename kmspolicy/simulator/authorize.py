@@ -695,12 +695,12 @@ def _decide_retire(
     guard_layer: str | None,
 ) -> AuthzResult:
     """§1.10 decide_retire: the grant decides; key-policy Allows of kms:RetireGrant never count."""
-    chosen = [
-        g
-        for g in grants
-        if (request.grant_id is not None and g.grant_id == request.grant_id)
-        or (g.token is not None and g.token in request.grant_tokens)
-    ]
+    # RetireGrant names its grant by grant ID (with the key) or else by grant token (§1.5); tokens that
+    # come with a grant ID do not name another grant
+    if request.grant_id is not None:
+        chosen = [g for g in grants if g.grant_id == request.grant_id]
+    else:
+        chosen = [g for g in grants if g.token is not None and g.token in request.grant_tokens]
     if not chosen:
         return AuthzResult("IMPLICIT_DENY", (), "no grant is named by the request", "key_policy")
     g = chosen[0]

@@ -399,9 +399,10 @@ def _full_access(layer: str) -> Document:
 
 
 def _levels(draw: Draw, layer: str, action: str, used: dict[str, list[str]]) -> list[Document]:
-    levels = [{"name": "root", "policies": [_full_access(layer)]}]
+    root = [_full_access(layer)]
     if draw.chance(0.5):
-        levels[0]["policies"].append(_policy(draw, layer, action, used))
+        root.append(_policy(draw, layer, action, used))
+    levels: list[Document] = [{"name": "root", "policies": root}]
     if draw.chance(0.5):
         ou = [_policy(draw, layer, action, used)]
         if draw.chance(0.5):
