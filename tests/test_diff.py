@@ -18,7 +18,12 @@ from kmspolicy.review.diff import Change, diff, diff_json
 from kmspolicy.review.graph import account_of, actors_of, situation_of
 
 OWNER = "111122223333"
-ROOT = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWNER}:root"}, "Action": ["kms:Describe*", "kms:Put*"], "Resource": "*"}
+ROOT = {
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{OWNER}:root"},
+    "Action": ["kms:Describe*", "kms:Put*"],
+    "Resource": "*",
+}
 SAMPLE = Path(__file__).parents[1] / "samples" / "account"
 
 
@@ -32,7 +37,10 @@ def _decide(document: Document, other: Document, request: Request) -> str:
     hypothetical = actors_of(account_of(other, account=OWNER))[0]
     actor = next((a for a in actors.values() if a.subject.principal == request.principal), None)
     if actor is None:
-        actor = next((a for a in hypothetical.values() if a.subject.principal == request.principal and a.hypothetical), None)
+        actor = next(
+            (a for a in hypothetical.values() if a.subject.principal == request.principal and a.hypothetical),
+            None,
+        )
     if actor is None:
         return "IMPLICIT_DENY"  # the principal does not exist in this version
     return evaluate(situation_of(actor.subject, targets[request.resource]), request, trace=False).effect
@@ -41,9 +49,11 @@ def _decide(document: Document, other: Document, request: Request) -> str:
 def _check_witness(old: Document, new: Document, change: Change) -> None:
     now, before = _decide(new, old, change.witness), _decide(old, new, change.witness)
     if change.removed:
-        assert before == "ALLOW" and now != "ALLOW"
+        assert before == "ALLOW"
+        assert now != "ALLOW"
     else:
-        assert now == "ALLOW" and before != "ALLOW"
+        assert now == "ALLOW"
+        assert before != "ALLOW"
 
 
 def test_adding_an_org_condition_to_a_public_statement_removes_access() -> None:
@@ -60,10 +70,26 @@ def test_adding_an_org_condition_to_a_public_statement_removes_access() -> None:
 
 def test_loosening_string_equals_to_string_like_adds_access_with_a_telling_witness() -> None:
     role = {"AWS": f"arn:aws:iam::{OWNER}:role/App"}
-    old = _policy(ROOT, {"Effect": "Allow", "Principal": role, "Action": "kms:Decrypt", "Resource": "*",
-                         "Condition": {"StringEquals": {"kms:EncryptionContext:app": "orders"}}})
-    new = _policy(ROOT, {"Effect": "Allow", "Principal": role, "Action": "kms:Decrypt", "Resource": "*",
-                         "Condition": {"StringLike": {"kms:EncryptionContext:app": "orders*"}}})
+    old = _policy(
+        ROOT,
+        {
+            "Effect": "Allow",
+            "Principal": role,
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:EncryptionContext:app": "orders"}},
+        },
+    )
+    new = _policy(
+        ROOT,
+        {
+            "Effect": "Allow",
+            "Principal": role,
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringLike": {"kms:EncryptionContext:app": "orders*"}},
+        },
+    )
     result = diff(old, new)
     assert [(c.principal.rsplit("/", 1)[-1], c.action) for c in result.added] == [("App", "kms:Decrypt")]
     assert not result.removed
@@ -74,8 +100,16 @@ def test_loosening_string_equals_to_string_like_adds_access_with_a_telling_witne
 
 
 def test_identical_inputs_have_no_changes() -> None:
-    policy = _policy(ROOT, {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*",
-                            "Condition": {"StringEquals": {"kms:CallerAccount": OWNER}}})
+    policy = _policy(
+        ROOT,
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "kms:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": OWNER}},
+        },
+    )
     assert diff(policy, policy).changes == ()
 
 
@@ -84,24 +118,38 @@ def test_snapshot_diff_finds_a_new_partner_statement() -> None:
     assert account is not None
     key = next(k for k in account.keys if "alias/backup-eu" in k.aliases)
     assert key.policy is not None
-    partner = _policy({"Sid": "NewPartner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::777788889999:root"},
-                       "Action": "kms:Decrypt", "Resource": "*"}).policies[0]
+    partner = _policy(
+        {
+            "Sid": "NewPartner",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::777788889999:root"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    ).policies[0]
     widened = key.policy.model_copy(update={"statements": (*key.policy.statements, partner.statements[0])})
     keys = tuple(k.model_copy(update={"policy": widened}) if k is key else k for k in account.keys)
     new = account.model_copy(update={"keys": keys})
-    partner = ("arn:aws:iam::777788889999:root", str(key.arn), "kms:Decrypt")
+    wanted = ("arn:aws:iam::777788889999:root", str(key.arn), "kms:Decrypt")
     # the sample's RCP denies KMS to identities outside the organisation: the statement grants nothing
-    assert partner not in {(c.principal, c.resource, c.action) for c in diff(account, new).added}
+    assert wanted not in {(c.principal, c.resource, c.action) for c in diff(account, new).added}
     # without the RCP the same statement is new external access
     open_old, open_new = (a.model_copy(update={"rcps": ()}) for a in (account, new))
     result = diff(open_old, open_new)
-    found = [c for c in result.added if (c.principal, c.resource, c.action) == partner]
-    assert found and found[0].external and found[0].old.effect != "ALLOW"
+    found = [c for c in result.added if (c.principal, c.resource, c.action) == wanted]
+    assert found
+    assert found[0].external
+    assert found[0].old.effect != "ALLOW"
 
 
-# --------------------------------------------------------------------------- differential: diff vs brute force
+# ------------------------------------------------------------------ differential: diff vs brute force
 
-_PRINCIPAL_POOL = [f"arn:aws:iam::{OWNER}:role/A", f"arn:aws:iam::{OWNER}:root", "arn:aws:iam::444455556666:root", "*"]
+_PRINCIPAL_POOL = [
+    f"arn:aws:iam::{OWNER}:role/A",
+    f"arn:aws:iam::{OWNER}:root",
+    "arn:aws:iam::444455556666:root",
+    "*",
+]
 _ACTION_POOL = ["kms:Decrypt", "kms:Encrypt", "kms:Decrypt*", "kms:*"]
 _CONDITION_POOL: list[dict[str, Any]] = [
     {},
@@ -115,7 +163,12 @@ _CONDITION_POOL: list[dict[str, Any]] = [
 # every value a caller could send for the two controlled keys, as equivalence classes of the pool
 _UNIVERSE = {
     "kms:EncryptionContext:app": [None, "orders", "orders-2024", "billing"],
-    "kms:ViaService": [None, "s3.us-east-1.amazonaws.com", "s3.eu-west-1.amazonaws.com", "ec2.us-east-1.amazonaws.com"],
+    "kms:ViaService": [
+        None,
+        "s3.us-east-1.amazonaws.com",
+        "s3.eu-west-1.amazonaws.com",
+        "ec2.us-east-1.amazonaws.com",
+    ],
 }
 _ACTIONS = ["kms:Decrypt", "kms:Encrypt"]
 
@@ -150,7 +203,9 @@ def _brute(old: Document, new: Document) -> set[tuple[str, str, bool]]:
                     if actor is None:
                         effects.append(False)
                         continue
-                    request = Request(principal=actor.subject.principal, action=action, resource=key, context=context)
+                    request = Request(
+                        principal=actor.subject.principal, action=action, resource=key, context=context
+                    )
                     decision = evaluate(situation_of(actor.subject, targets[key]), request, trace=False)
                     effects.append(decision.effect == "ALLOW")
                 before, now = effects
@@ -161,7 +216,9 @@ def _brute(old: Document, new: Document) -> set[tuple[str, str, bool]]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_statement(), min_size=1, max_size=3), st.lists(_statement(), min_size=1, max_size=3))
-def test_diff_agrees_with_brute_force(old_statements: list[dict[str, Any]], new_statements: list[dict[str, Any]]) -> None:
+def test_diff_agrees_with_brute_force(
+    old_statements: list[dict[str, Any]], new_statements: list[dict[str, Any]]
+) -> None:
     old, new = _policy(*old_statements), _policy(*new_statements)
     result = diff(old, new, account=OWNER, actions=_ACTIONS)
     got = {(c.principal, c.action, c.removed) for c in result.changes}

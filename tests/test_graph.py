@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,7 +44,9 @@ def test_review_case(path: Path) -> None:
     case, graph = _built(path)
     assert case.expect or case.absent, "a case must say what to expect"
     for expected in case.expect:
-        answers = access(graph, key=case.key_arn(expected.key), principal=expected.principal, action=expected.action)
+        answers = access(
+            graph, key=case.key_arn(expected.key), principal=expected.principal, action=expected.action
+        )
         assert answers, f"{expected.principal} cannot {expected.action} on {expected.key}"
         reach = answers[0].principals[0]
         if expected.steps is not None:
@@ -60,7 +63,9 @@ def test_review_case(path: Path) -> None:
         node = graph.find_principal(absent.principal)
         if node is None:
             continue  # not even a node: it reaches nothing
-        answers = access(graph, key=case.key_arn(absent.key), principal=absent.principal, action=absent.action)
+        answers = access(
+            graph, key=case.key_arn(absent.key), principal=absent.principal, action=absent.action
+        )
         assert answers == [], f"{absent.principal} unexpectedly can {absent.action}: {access_json(answers)}"
 
 
@@ -70,7 +75,8 @@ def test_paths_explains_every_step_of_the_chain() -> None:
     assert answer.shortest is not None
     assert [s.kind for s in answer.shortest] == ["assume", "assume", "assume", "access"]
     for step in answer.shortest:
-        assert step.reason and step.refs
+        assert step.reason
+        assert step.refs
     assert answer.shortest[0].refs[0].layer == "trust"
 
 
@@ -78,7 +84,8 @@ def test_partner_access_is_cut_only_by_the_rcp() -> None:
     _, cut = _built(CASES_DIR / "partner_cut_by_rcp.yaml")
     _, open_ = _built(CASES_DIR / "partner_without_rcp.yaml")
     partner = "arn:aws:iam::444455556666:root"
-    assert partner in cut.actors and partner in open_.actors
+    assert partner in cut.actors
+    assert partner in open_.actors
     assert not any(u == partner for u, _, _ in cut.edges("access"))
     assert any(u == partner and d["external"] for u, _, d in open_.edges("access"))
 
@@ -108,7 +115,10 @@ def test_sample_account_chain_and_grant() -> None:
     graph = build_graph(account)
     answer = access(graph, key="alias/app-data", action="kms:Decrypt")[0]
     by_name = {r.principal.rsplit("/", 1)[-1]: r for r in answer.principals}
-    assert [s.target.rsplit("/", 1)[-1] for s in by_name["CiDeployer"].path[:-1]] == ["DeployRole", "DataRole"]
+    assert [s.target.rsplit("/", 1)[-1] for s in by_name["CiDeployer"].path[:-1]] == [
+        "DeployRole",
+        "DataRole",
+    ]
     assert by_name["Analyst"].path[-1].refs[0].layer == "grant"
     assert by_name["Analyst"].conditions  # the grant's encryption-context constraint
     assert "arn:aws:iam::444455556666:root" not in by_name
@@ -128,8 +138,8 @@ def _edge_agrees(graph: AccessGraph) -> None:
     for source, role, data in graph.edges("assume"):
         actor = graph.actors[source]
         situation = situation_of(actor.subject, moved_for(roles[role], actor))
-        request = Request(principal=actor.subject.principal, action=ASSUME, resource=role,
-                          context=dict(data["conditions"]))  # type: ignore[call-overload]
+        context = dict(data["conditions"])  # type: ignore[call-overload]
+        request = Request(principal=actor.subject.principal, action=ASSUME, resource=role, context=context)
         assert evaluate(situation, request, trace=False).effect == "ALLOW", (source, role, data)
 
 
@@ -171,14 +181,27 @@ def _accounts(draw: st.DrawFn) -> Account:
         }
         for _ in range(draw(st.integers(1, 4)))
     ]
-    identity = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": draw(_ACTIONS), "Resource": "*",
-                                                        "Condition": draw(_CONDITIONS)}]}
+    identity: dict[str, Any] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": draw(_ACTIONS), "Resource": "*", "Condition": draw(_CONDITIONS)}
+        ],
+    }
     if draw(st.booleans()):
         identity["Statement"].append({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})
 
     def trust_of(principal: str) -> dict[str, object]:
-        return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal},
-                                                       "Action": "sts:AssumeRole", "Condition": draw(_CONDITIONS)}]}
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal},
+                    "Action": "sts:AssumeRole",
+                    "Condition": draw(_CONDITIONS),
+                }
+            ],
+        }
 
     trust, trust_c = trust_of(draw(_PRINCIPALS)), trust_of(draw(_PRINCIPALS))
     case = AccountCase.model_validate(
@@ -205,8 +228,11 @@ def test_property_every_edge_is_an_evaluator_allow(account: Account) -> None:
     key: Key = account.keys[0]
     for node in graph.actors:
         for action in graph.actions:
-            decision = evaluate(graph.situation(node, str(key.arn)), graph.request(node, action, str(key.arn), {}),
-                                trace=False)
+            decision = evaluate(
+                graph.situation(node, str(key.arn)),
+                graph.request(node, action, str(key.arn), {}),
+                trace=False,
+            )
             if decision.effect == "ALLOW" and applicable(key, action):
                 assert graph.graph.has_edge(node, str(key.arn), key=f"access:{action}")
         for role, target in trust_targets(account).items():
@@ -217,7 +243,7 @@ def test_property_every_edge_is_an_evaluator_allow(account: Account) -> None:
                 assert graph.graph.has_edge(node, role, key="assume")
 
 
-# --------------------------------------------------------------------------- section G rules on a whole snapshot
+# ------------------------------------------------------------------ section G rules on a whole snapshot
 
 
 def test_section_g_rules_on_the_sample_snapshot() -> None:
@@ -227,10 +253,18 @@ def test_section_g_rules_on_the_sample_snapshot() -> None:
 
     parsed = parse_paths([str(SAMPLE)])
     config = LintConfig(select=frozenset({f"KMS06{i}" for i in range(7)}))
-    found = {(f.rule, f.span.file.split("/kms/")[-1], f.span.pointer, f.message.split("`")[1]) for f in lint(parsed.documents, config=config)}
+    found = {
+        (f.rule, f.span.file.split("/kms/")[-1], f.span.pointer, f.message.split("`")[1])
+        for f in lint(parsed.documents, config=config)
+    }
     partner_policy = "us-east-1/0987dcba-09fe-87dc-65ba-ab0987654321/key-policy.json"
     assert ("eff-scp-rcp-blocks-intended", partner_policy, "/Policy/Statement/2", "PartnerIngest") in found
-    assert ("eff-scp-rcp-blocks-intended", partner_policy, "/Policy/Statement/2", "any principal in 444455556666") in found
+    assert (
+        "eff-scp-rcp-blocks-intended",
+        partner_policy,
+        "/Policy/Statement/2",
+        "any principal in 444455556666",
+    ) in found
     app_data = "us-east-1/1234abcd-12ab-34cd-56ef-1234567890ab/key-policy.json"
     assert ("eff-transitive-access", app_data, "/Policy/Statement/2", "CiDeployer") in found
     # the RCP keeps the partner out, so nobody outside the zone of trust decrypts

@@ -28,16 +28,21 @@ CASES = Path(__file__).parent / "review_cases"
 def reviewed() -> tuple[AccessGraph, list[Finding]]:
     parsed = parse_paths([str(SAMPLE)])
     graph = build_graph(merged_account(parsed.documents))
-    findings = [f.model_copy(update={"location": parsed.sources.locate(f.span)})
-                for f in section_g_findings(parsed.documents, LintConfig())]
+    findings = [
+        f.model_copy(update={"location": parsed.sources.locate(f.span)})
+        for f in section_g_findings(parsed.documents, LintConfig())
+    ]
     return graph, findings
 
 
 @pytest.mark.parametrize("fmt", REVIEW_FORMATS)
-def test_every_format_names_the_keys_and_principals(reviewed: tuple[AccessGraph, list[Finding]], fmt: str) -> None:
+def test_every_format_names_the_keys_and_principals(
+    reviewed: tuple[AccessGraph, list[Finding]], fmt: str
+) -> None:
     graph, findings = reviewed
     out = render_review(graph, findings, fmt)  # type: ignore[arg-type]
-    assert "alias/app-data" in out and "CiDeployer" in out
+    assert "alias/app-data" in out
+    assert "CiDeployer" in out
 
 
 def test_json_review_is_a_matrix_with_findings(reviewed: tuple[AccessGraph, list[Finding]]) -> None:
@@ -45,14 +50,19 @@ def test_json_review_is_a_matrix_with_findings(reviewed: tuple[AccessGraph, list
     body = json.loads(render_review(graph, findings, "json"))
     app_data = next(k for k in body["access"] if k["aliases"] == ["alias/app-data"])
     chain = next(p for p in app_data["principals"] if p["label"] == "CiDeployer")
-    assert "kms:Decrypt" in chain["actions"] and chain["indirect"] and not chain["external"]
+    assert "kms:Decrypt" in chain["actions"]
+    assert chain["indirect"]
+    assert not chain["external"]
     assert {f["rule"] for f in body["findings"]} >= {"eff-transitive-access", "eff-scp-rcp-blocks-intended"}
 
 
-def test_dot_is_a_graph_networkx_can_read_back(reviewed: tuple[AccessGraph, list[Finding]], tmp_path: Path) -> None:
+def test_dot_is_a_graph_networkx_can_read_back(
+    reviewed: tuple[AccessGraph, list[Finding]], tmp_path: Path
+) -> None:
     graph, findings = reviewed
     dot = render_review(graph, findings, "dot")
-    assert dot.startswith("digraph access {") and dot.rstrip().endswith("}")
+    assert dot.startswith("digraph access {")
+    assert dot.rstrip().endswith("}")
     # every node and edge of the graph is drawn (edges merged per source, target and kind)
     assert dot.count(" -> ") == len({(u, v, d["kind"]) for u, v, d in graph.graph.edges(data=True)})
     assert sum(1 for line in dot.splitlines() if "shape=" in line) == nx.number_of_nodes(graph.graph)
@@ -69,13 +79,13 @@ def test_mermaid_has_one_line_per_node_and_edge(reviewed: tuple[AccessGraph, lis
 def test_html_is_one_self_contained_file(reviewed: tuple[AccessGraph, list[Finding]]) -> None:
     graph, findings = reviewed
     page = render_review(graph, findings, "html")
-    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == len(
-        [k for k in graph.keys if any(True for _ in graph.graph.in_edges(k))]
-    )
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") == len([k for k in graph.keys if any(True for _ in graph.graph.in_edges(k))])
     for remote in ("<script", "<link", "src=", "@import", "url(http"):
         assert remote not in page
     assert "http://www.w3.org/2000/svg" in page  # the only URL: the SVG namespace, never fetched
-    assert "eff-transitive-access" in page and "Access matrix" in page
+    assert "eff-transitive-access" in page
+    assert "Access matrix" in page
 
 
 def test_access_paths_and_diff_renderings() -> None:
@@ -84,24 +94,32 @@ def test_access_paths_and_diff_renderings() -> None:
     text = render_access(graph, access(graph, key="k1", action="kms:Decrypt"))
     assert "dev: via Hop1 -> Hop2 -> Hop3" in text
     as_json = json.loads(render_access(graph, access(graph, key="k1", action="kms:Decrypt"), "json"))
-    assert as_json[0]["action"] == "kms:Decrypt" and {"principal", "path", "conditions", "external"} <= set(as_json[0]["principals"][0])
+    assert as_json[0]["action"] == "kms:Decrypt"
+    assert {"principal", "path", "conditions", "external"} <= set(as_json[0]["principals"][0])
     explained = render_paths(graph, paths(graph, "dev", "k1", "kms:Decrypt"))
-    assert "dev can assume Hop1" in explained and "because the trust policy allows" in explained
+    assert "dev can assume Hop1" in explained
+    assert "because the trust policy allows" in explained
     old = case.build("old")
     key = old.keys[0]
     assert key.policy is not None
     opened = key.policy.model_copy(update={"statements": key.policy.statements[:1]})
     new = old.model_copy(update={"keys": (key.model_copy(update={"policy": opened}),)})
     shown = render_diff(diff(new, old))
-    assert shown.startswith("new access: ") and "kms:Decrypt" in shown
+    assert shown.startswith("new access: ")
+    assert "kms:Decrypt" in shown
 
 
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no chromium on PATH (apt-get install chromium); the HTML report is not rendered")
-def test_html_report_renders_in_headless_chromium(reviewed: tuple[AccessGraph, list[Finding]], tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="no chromium on PATH (apt-get install chromium); the HTML report is not rendered",
+)
+def test_html_report_renders_in_headless_chromium(
+    reviewed: tuple[AccessGraph, list[Finding]], tmp_path: Path
+) -> None:
     graph, findings = reviewed
     page = tmp_path / "review.html"
     page.write_text(render_review(graph, findings, "html"), encoding="utf-8")
@@ -110,9 +128,18 @@ def test_html_report_renders_in_headless_chromium(reviewed: tuple[AccessGraph, l
     assert browser is not None
     profile = tmp_path / "profile"
     command = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-        f"--screenshot={shot}", "--window-size=1280,900", page.as_uri(),
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        f"--screenshot={shot}",
+        "--window-size=1280,900",
+        page.as_uri(),
     ]
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
@@ -121,6 +148,12 @@ def test_html_report_renders_in_headless_chromium(reviewed: tuple[AccessGraph, l
     assert (width, height) == (1280, 900)
     # a blank page compresses to a few kilobytes; the report's tables and pictures do not
     assert len(data) > 40_000
-    dom = subprocess.run([*command[:-3], f"--user-data-dir={profile}-dom", "--dump-dom", page.as_uri()],
-                         check=True, capture_output=True, timeout=120, text=True).stdout
-    assert dom.count("<svg") >= 1 and "Access review of account 111122223333" in dom
+    dom = subprocess.run(
+        [*command[:-3], f"--user-data-dir={profile}-dom", "--dump-dom", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        text=True,
+    ).stdout
+    assert dom.count("<svg") >= 1
+    assert "Access review of account 111122223333" in dom

@@ -240,3 +240,56 @@ def test_public_means_reachable_from_an_untrusted_account(condition: dict[str, A
     exposure_rules = {"KMS001", "KMS002", "KMS003", "KMS004", "KMS005", "KMS006"}
     reported = [f.id for f in findings if f.id in exposure_rules]
     assert len(reported) == (1 if public else 0), reported
+
+
+def _skipped_rules_report_nothing(text: str, kind: InputKind | None, account: str | None) -> None:
+    """Every rule whose `needs` a policy lacks would have reported nothing on it: the driver's
+    pre-filter never hides a finding."""
+    from kmspolicy.rules import all_rules
+    from kmspolicy.rules.framework import Options, PolicyRule, PolicyTarget, Trust
+
+    parsed = parse_text(text, "needs.json", kind=kind, account=account)
+    trust = Trust(owner=account, accounts=frozenset({"444455556666"}), orgs=frozenset({"o-a1b2c3d4e5"}))
+    for document in parsed.documents:
+        policies = [*document.policies, *(k.policy for k in document.keys if k.policy is not None)]
+        for policy in policies:
+            target = PolicyTarget(document, trust, Options(), policy)
+            for rule in all_rules():
+                if isinstance(rule, PolicyRule) and not rule.needs <= target.features:
+                    assert list(rule.run(target)) == [], f"{rule.name} needs {sorted(rule.needs)}"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    policies(),
+    st.sampled_from([InputKind.KEY_POLICY, InputKind.IDENTITY_POLICY]),
+    st.sampled_from([None, *ACCOUNTS]),
+)
+def test_rules_skipped_for_missing_needs_report_nothing(
+    policy: dict[str, Any], kind: InputKind, account: str | None
+) -> None:
+    _skipped_rules_report_nothing(json.dumps(policy), kind, account)
+
+
+def test_rules_skipped_for_missing_needs_report_nothing_on_rule_cases() -> None:
+    from kmspolicy.rules import all_rules
+    from kmspolicy.rules.cases import load_cases
+
+    checked = 0
+    for rule in all_rules():
+        for case in found.cases if (found := load_cases(rule.name)) else ():
+            _skipped_rules_report_nothing(case.input, case.kind, case.account)
+            checked += 1
+    assert checked > 350
+
+
+def test_needs_name_known_features() -> None:
+    from kmspolicy.rules import all_rules
+    from kmspolicy.rules.framework import PolicyRule
+    from kmspolicy.rules.statements import CONDITION, FEATURES
+
+    for rule in all_rules():
+        if isinstance(rule, PolicyRule):
+            unknown = {n for n in rule.needs if n not in FEATURES and not n.startswith(CONDITION)}
+            assert not unknown, f"{rule.name} needs unknown features {sorted(unknown)}"
+            assert all(n == n.lower() for n in rule.needs), rule.name

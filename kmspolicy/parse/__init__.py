@@ -217,6 +217,9 @@ def _no_collector_pauses() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was read stays alive as long as the result does; freezing it keeps the collector from
+        # re-scanning it all when it is enabled again (0.8 s of 2.5 s for 10,000 documents).
+        gc.freeze()
         if enabled:
             gc.enable()
 

@@ -38,7 +38,7 @@ class ReadContext:
     notes: list[str] = field(default_factory=list)
 
     def span(self, pointer: str) -> Span:
-        return Span.trusted(file=self.file, pointer=pointer)
+        return Span.at(self.file, pointer)
 
     def report(
         self,

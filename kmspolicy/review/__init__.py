@@ -39,7 +39,9 @@ def merged_account(documents: Sequence[Document], *, account: str | None = None)
     )
 
 
-def section_g_findings(documents: Sequence[Document], config: LintConfig, *, account: str | None = None) -> list[Finding]:
+def section_g_findings(
+    documents: Sequence[Document], config: LintConfig, *, account: str | None = None
+) -> list[Finding]:
     """The findings of the effective-access rules for the review report (other rules are `lint`'s)."""
     from kmspolicy.lint import lint
 

@@ -117,8 +117,12 @@ class AccountCase(_Strict):
                     account=self.account,
                     tags=p.tags,
                     groups=p.groups,
-                    policies=tuple(policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)),
-                    permission_boundary=policy(p.boundary, PolicyKind.BOUNDARY, f"{p.name}-boundary") if p.boundary else None,
+                    policies=tuple(
+                        policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)
+                    ),
+                    permission_boundary=policy(p.boundary, PolicyKind.BOUNDARY, f"{p.name}-boundary")
+                    if p.boundary
+                    else None,
                     trust_policy=policy(p.trust, PolicyKind.TRUST, f"{p.name}-trust") if p.trust else None,
                 )
             )

@@ -96,7 +96,9 @@ class _Version:
             return moved_for(self.roles[resource], self.actors[node])
         return self.targets.get(resource)
 
-    def decide(self, node: str, resource: str, action: str, context: dict[str, ContextValue]) -> Decision | None:
+    def decide(
+        self, node: str, resource: str, action: str, context: dict[str, ContextValue]
+    ) -> Decision | None:
         actor = self.actors.get(node)
         if actor is None:
             return None
@@ -107,7 +109,9 @@ class _Version:
                 return None
             situation = situation_of(actor.subject, target)
             self._situations[(node, resource)] = situation
-        request = Request(principal=actor.subject.principal, action=action, resource=resource, context=context)
+        request = Request(
+            principal=actor.subject.principal, action=action, resource=resource, context=context
+        )
         return evaluate(situation, request, trace=False)
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
@@ -171,8 +175,13 @@ def diff(
         for node, actor in one.actors.items():
             if actor.hypothetical and node not in other.actors:
                 other.actors[node] = actor
-    wanted = set(actions) if actions is not None else (
-        _actions_of(_all_policies(old_account), old_account.keys) | _actions_of(_all_policies(new_account), new_account.keys)
+    wanted = (
+        set(actions)
+        if actions is not None
+        else (
+            _actions_of(_all_policies(old_account), old_account.keys)
+            | _actions_of(_all_policies(new_account), new_account.keys)
+        )
     )
     nodes = sorted(set(old_v.actors) | set(new_v.actors))
     keys = {**old_v.keys, **new_v.keys}
@@ -211,8 +220,16 @@ def _compare(
         if (now and found_added) or (before and found_removed):
             continue
         witness = Request(principal=actor.subject.principal, action=act, resource=resource, context=context)
-        yield Change(principal=actor.node, resource=resource, action=act, removed=before, external=actor.external,
-                     witness=witness, new=_side(new_d), old=_side(old_d))
+        yield Change(
+            principal=actor.node,
+            resource=resource,
+            action=act,
+            removed=before,
+            external=actor.external,
+            witness=witness,
+            new=_side(new_d),
+            old=_side(old_d),
+        )
         found_added = found_added or now
         found_removed = found_removed or before
         if found_added and found_removed:

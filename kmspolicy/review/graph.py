@@ -34,7 +34,7 @@ import networkx as nx
 
 from kmspolicy.catalog import GRANT_OPERATIONS
 from kmspolicy.conditions import ArnGlob
-from kmspolicy.evaluate import Subject, Target, evaluate, evaluate_grid
+from kmspolicy.evaluate import Subject, Target, compile_policy, evaluate, evaluate_grid
 from kmspolicy.model import (
     Account,
     ContextValue,
@@ -55,7 +55,7 @@ from kmspolicy.model import (
     StatementRef,
     Unknown,
 )
-from kmspolicy.review.witness import witness_contexts
+from kmspolicy.review.witness import contexts_from
 
 DEFAULT_ACTIONS: tuple[str, ...] = (
     "kms:Decrypt",
@@ -135,7 +135,9 @@ class AccessGraph:
         return situation_of(self.actors[node].subject, self.targets[key_arn])
 
     def request(self, node: str, action: str, key_arn: str, context: dict[str, ContextValue]) -> Request:
-        return Request(principal=self.actors[node].subject.principal, action=action, resource=key_arn, context=context)
+        return Request(
+            principal=self.actors[node].subject.principal, action=action, resource=key_arn, context=context
+        )
 
     def edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, object]]]:
         for source, target, data in self.graph.edges(data=True):
@@ -198,13 +200,21 @@ def account_of(source: Account | Document, *, account: str | None = None) -> Acc
         first = keys[0]
         keys[0] = first.model_copy(update={"grants": (*first.grants, *source.grants)})
     if any(p.kind is PolicyKind.IDENTITY for p in loose) and not keys:
-        keys.append(Key(arn=f"arn:aws:kms:us-east-1:{owner}:key/default-policy-key", key_id="default-policy-key",
-                        account=owner, policy_declared=False))
+        keys.append(
+            Key(
+                arn=f"arn:aws:kms:us-east-1:{owner}:key/default-policy-key",
+                key_id="default-policy-key",
+                account=owner,
+                policy_declared=False,
+            )
+        )
     keys, principals = _placeholders(owner, keys, principals)
     return Account(account_id=owner, principals=tuple(principals), keys=tuple(keys), aliases=source.aliases)
 
 
-def _placeholders(owner: str, keys: list[Key], principals: list[IamEntity]) -> tuple[list[Key], list[IamEntity]]:
+def _placeholders(
+    owner: str, keys: list[Key], principals: list[IamEntity]
+) -> tuple[list[Key], list[IamEntity]]:
     """Keys a template declares have no ARN before deployment: give each a placeholder ARN, and point the
     template's own references to it (`GetAtt(DataKey.Arn)` in an IAM `Resource`) at that placeholder."""
     refs: dict[str, str] = {}
@@ -224,7 +234,9 @@ def _placeholders(owner: str, keys: list[Key], principals: list[IamEntity]) -> t
             if found is None:
                 return None
             return tuple(
-                i.model_copy(update={"value": refs[i.value.expr]}) if isinstance(i.value, Unknown) and i.value.expr in refs else i
+                i.model_copy(update={"value": refs[i.value.expr]})
+                if isinstance(i.value, Unknown) and i.value.expr in refs
+                else i
                 for i in found
             )
 
@@ -265,7 +277,9 @@ def _owner_of(document: Document) -> str:
 
 # --------------------------------------------------------------------------- building
 
-_BY_DOCUMENT: dict[tuple[int, frozenset[str], frozenset[str], bool, tuple[str, ...]], tuple[Document, AccessGraph]] = {}
+_BY_DOCUMENT: dict[
+    tuple[int, frozenset[str], frozenset[str], bool, tuple[str, ...]], tuple[Document, AccessGraph]
+] = {}
 
 
 def graph_for(
@@ -280,7 +294,13 @@ def graph_for(
 
     With `org_policies=False` the SCPs and RCPs are left out: what the account would allow without them.
     """
-    cache_key = (id(document), frozenset(trusted_accounts), frozenset(trusted_orgs), org_policies, tuple(actions))
+    cache_key = (
+        id(document),
+        frozenset(trusted_accounts),
+        frozenset(trusted_orgs),
+        org_policies,
+        tuple(actions),
+    )
     found = _BY_DOCUMENT.get(cache_key)
     if found is not None and found[0] is document:
         return found[1]
@@ -292,7 +312,6 @@ def graph_for(
     graph = build_graph(account, trusted_accounts=cache_key[1], trusted_orgs=cache_key[2], actions=actions)
     _BY_DOCUMENT[cache_key] = (document, graph)
     return graph
-
 
 
 def actors_of(
@@ -321,7 +340,9 @@ def build_graph(
 
 
 class _Builder:
-    def __init__(self, account: Account, actions: tuple[str, ...], trusted: frozenset[str], orgs: frozenset[str]) -> None:
+    def __init__(
+        self, account: Account, actions: tuple[str, ...], trusted: frozenset[str], orgs: frozenset[str]
+    ) -> None:
         self.account = account
         self.owner = account.account_id or "111122223333"
         self.trusted = trusted | {self.owner}
@@ -336,6 +357,10 @@ class _Builder:
         self.actions = actions
         self.held: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, key) -> actions allowed
         self._situations: dict[tuple[int, int], tuple[Subject, Target, Situation]] = {}
+        self._globs: list[tuple[str, ArnGlob]] | None = None
+        self._classes: dict[
+            tuple[int, int], tuple[dict[str, Key], dict[str, Target], dict[str, list[str]]]
+        ] = {}
 
     # -- nodes
 
@@ -349,7 +374,9 @@ class _Builder:
     def nodes(self) -> None:
         for entity in self.account.principals:
             if entity.type == "group":
-                self.g.add_node(entity.arn, kind="group", label=entity.name, account=entity.account, external=False)
+                self.g.add_node(
+                    entity.arn, kind="group", label=entity.name, account=entity.account, external=False
+                )
                 continue
             subject = Subject(
                 principal=entity.arn,
@@ -359,11 +386,21 @@ class _Builder:
                 caller_tags=tuple(sorted(entity.tags.items())),
                 caller_org_id=self.account.org_id,
             )
-            self._actor(Actor(entity.arn, entity.type, subject, entity.account, entity.account not in self.trusted,
-                              entity.name))
+            self._actor(
+                Actor(
+                    entity.arn,
+                    entity.type,
+                    subject,
+                    entity.account,
+                    entity.account not in self.trusted,
+                    entity.name,
+                )
+            )
         for entity in self.account.principals:
             for group in entity.groups:
-                target = next((p.arn for p in self.account.principals if p.type == "group" and p.name == group), None)
+                target = next(
+                    (p.arn for p in self.account.principals if p.type == "group" and p.name == group), None
+                )
                 if target is not None:
                     self.g.add_edge(entity.arn, target, kind="member")
         named_accounts: set[str] = set()
@@ -379,50 +416,99 @@ class _Builder:
                     # named by a policy but not in the input: its own policies are unknown, so assume they
                     # allow everything and let the key owner's side decide
                     kind: NodeKind = "user" if ":user/" in value else "role"
-                    subject = Subject(principal=value, identity_policies=(_ALLOW_ALL,), scps=self.scps,
-                                      caller_org_id=self.account.org_id)
-                    self._actor(Actor(value, kind, subject, self.owner, False, value.rsplit("/", 1)[-1], True))
+                    subject = Subject(
+                        principal=value,
+                        identity_policies=(_ALLOW_ALL,),
+                        scps=self.scps,
+                        caller_org_id=self.account.org_id,
+                    )
+                    self._actor(
+                        Actor(value, kind, subject, self.owner, False, value.rsplit("/", 1)[-1], True)
+                    )
                 continue
             named_accounts.add(parts[4])
             if not value.endswith(":root") and ":iam::" in value:
                 self._external(value, parts[4], value.rsplit("/", 1)[-1])
         for other in sorted(named_accounts):
-            self._external(f"arn:aws:iam::{other}:root", other, f"any principal in {other}",
-                           principal=f"arn:aws:iam::{other}:role/{ANY_PRINCIPAL_NAME}")
+            self._external(
+                f"arn:aws:iam::{other}:root",
+                other,
+                f"any principal in {other}",
+                principal=f"arn:aws:iam::{other}:role/{ANY_PRINCIPAL_NAME}",
+            )
         known = {self.owner, *named_accounts}
         if not any(e.type != "group" for e in self.account.principals):
             # no IAM in the input (a bare key policy, a template of keys): stand for the owner's principals
-            self._external(f"arn:aws:iam::{self.owner}:root", self.owner, f"any principal in {self.owner}",
-                           principal=f"arn:aws:iam::{self.owner}:role/{ANY_PRINCIPAL_NAME}")
+            self._external(
+                f"arn:aws:iam::{self.owner}:root",
+                self.owner,
+                f"any principal in {self.owner}",
+                principal=f"arn:aws:iam::{self.owner}:role/{ANY_PRINCIPAL_NAME}",
+            )
         if self.account.org_id:
             member = _unused_account(known)
             known.add(member)
-            subject = Subject(principal=f"arn:aws:iam::{member}:role/{ANY_PRINCIPAL_NAME}",
-                              identity_policies=(_ALLOW_ALL,), caller_org_id=self.account.org_id)
+            subject = Subject(
+                principal=f"arn:aws:iam::{member}:role/{ANY_PRINCIPAL_NAME}",
+                identity_policies=(_ALLOW_ALL,),
+                caller_org_id=self.account.org_id,
+            )
             node = f"org:{self.account.org_id}"
-            self._actor(Actor(node, "org", subject, member, self.account.org_id not in self.orgs,
-                              f"any principal in organisation {self.account.org_id}", True))
+            self._actor(
+                Actor(
+                    node,
+                    "org",
+                    subject,
+                    member,
+                    self.account.org_id not in self.orgs,
+                    f"any principal in organisation {self.account.org_id}",
+                    True,
+                )
+            )
         anyone = _unused_account(known)
-        subject = Subject(principal=f"arn:aws:iam::{anyone}:role/{ANY_PRINCIPAL_NAME}", identity_policies=(_ALLOW_ALL,))
+        subject = Subject(
+            principal=f"arn:aws:iam::{anyone}:role/{ANY_PRINCIPAL_NAME}", identity_policies=(_ALLOW_ALL,)
+        )
         self._actor(Actor("*", "any", subject, anyone, True, "any principal in any other account", True))
         for arn, key in self.keys.items():
-            self.g.add_node(arn, kind="key", label=key.aliases[0] if key.aliases else key.key_id, account=key.account,
-                            external=False)
+            self.g.add_node(
+                arn,
+                kind="key",
+                label=key.aliases[0] if key.aliases else key.key_id,
+                account=key.account,
+                external=False,
+            )
             for alias in key.aliases:
                 self.g.add_node(alias, kind="alias", label=alias, account=key.account, external=False)
                 self.g.add_edge(alias, arn, kind="alias")
 
     def _external(self, node: str, account: str, label: str, *, principal: str | None = None) -> None:
         own = account == self.owner
-        subject = Subject(principal=principal or node, identity_policies=(_ALLOW_ALL,), scps=self.scps if own else None,
-                          caller_org_id=self.account.org_id if own else None)
-        self._actor(Actor(node, "role" if own else "external", subject, account, account not in self.trusted, label, True))
+        subject = Subject(
+            principal=principal or node,
+            identity_policies=(_ALLOW_ALL,),
+            scps=self.scps if own else None,
+            caller_org_id=self.account.org_id if own else None,
+        )
+        self._actor(
+            Actor(
+                node,
+                "role" if own else "external",
+                subject,
+                account,
+                account not in self.trusted,
+                label,
+                True,
+            )
+        )
 
     def _actor(self, actor: Actor) -> None:
         if actor.node in self.actors:
             return
         self.actors[actor.node] = actor
-        self.g.add_node(actor.node, kind=actor.kind, label=actor.label, account=actor.account, external=actor.external)
+        self.g.add_node(
+            actor.node, kind=actor.kind, label=actor.label, account=actor.account, external=actor.external
+        )
 
     def _named_principals(self) -> Iterator[tuple[str, str]]:
         for key in self.keys.values():
@@ -445,19 +531,37 @@ class _Builder:
         role's trust policy for role targets), the grants, tags, aliases, configuration, RCPs, and which
         IAM `Resource` patterns match their ARN.
         """
-        patterns = sorted(self._resource_patterns())
+        cached = self._classes.get((id(keys), id(targets)))
+        if cached is not None and cached[0] is keys and cached[1] is targets:
+            return cached[2]
+        if self._globs is None:
+            self._globs = [(p, ArnGlob(p)) for p in sorted(self._resource_patterns())]
         classes: dict[tuple[object, ...], list[str]] = {}
         for arn, key in keys.items():
             target = targets[arn]
-            matched = tuple(p for p in patterns if ArnGlob(p).match(arn))
+            matched = tuple(p for p, glob in self._globs if glob.match(arn))
             signature = (
-                _policy_print(target.key_policy or key.policy), key.policy_declared,
-                tuple((g.grant_id, g.grantee_principal) for g in target.grants), id(target.rcps),
-                tuple(sorted(key.tags.items())), key.aliases, key.account, key.region, key.key_manager, key.key_spec,
-                key.key_usage, key.origin, key.enabled, key.key_state, key.multi_region, matched,
+                _policy_print(target.key_policy or key.policy),
+                key.policy_declared,
+                tuple((g.grant_id, g.grantee_principal) for g in target.grants),
+                id(target.rcps),
+                tuple(sorted(key.tags.items())),
+                key.aliases,
+                key.account,
+                key.region,
+                key.key_manager,
+                key.key_spec,
+                key.key_usage,
+                key.origin,
+                key.enabled,
+                key.key_state,
+                key.multi_region,
+                matched,
             )
             classes.setdefault(signature, []).append(arn)
-        return {members[0]: members for members in classes.values()}
+        found = {members[0]: members for members in classes.values()}
+        self._classes[(id(keys), id(targets))] = (keys, targets, found)
+        return found
 
     def _resource_patterns(self) -> set[str]:
         found: set[str] = set()
@@ -502,25 +606,33 @@ class _Builder:
                         add(actors[s], arn, action, decision, {})
             else:
                 denied[(t, id(decision), action)].append(s)
-        contexts_of: dict[tuple[int, ...], list[dict[str, ContextValue]]] = {}
+        contexts_of: dict[tuple[object, ...], list[dict[str, ContextValue]]] = {}
         for (t, _, action), members in denied.items():
             target = rep_targets[t]
             subject = subjects[members[0]]
-            policy = target.key_policy or target.key.policy
-            policies = (policy, *subject.identity_policies, subject.permission_boundary)
-            signature = (id(target), *(id(p) for p in policies))
+            policies = (
+                target.key_policy or target.key.policy,
+                *subject.identity_policies,
+                subject.permission_boundary,
+            )
+            signature = (
+                id(target),
+                action,
+                subject.principal if target.grants else None,
+                *(id(p) for p in policies),
+            )
             contexts = contexts_of.get(signature)
             if contexts is None:
-                contexts = witness_contexts(policies, target.grants, limit=_WITNESS_LIMIT)[1:]
+                contexts = _witnesses(policies, target.grants, action, subject.principal)
                 contexts_of[signature] = contexts
             if not contexts:
                 continue
             situation = self._situation_of(subject, target)
             arn_of = str(target.key.arn)
-            if not _context_may_help(situation, Request(principal=subject.principal, action=action, resource=arn_of)):
-                continue
             for context in contexts:
-                request = Request(principal=subject.principal, action=action, resource=arn_of, context=context)
+                request = Request(
+                    principal=subject.principal, action=action, resource=arn_of, context=context
+                )
                 decision = evaluate(situation, request, trace=False)
                 if decision.effect == "ALLOW":
                     for s in members:
@@ -538,35 +650,91 @@ class _Builder:
         self._situations[(id(subject), id(target))] = (subject, target, found)
         return found
 
-    def _add_access(self, actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+    def _add_access(
+        self, actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+    ) -> None:
         self.held[(actor.node, arn)].add(action)
-        self.g.add_edge(actor.node, arn, key=f"access:{action}", kind="access", action=action, conditions=context,
-                        refs=decision.determining, reason=decision.reason, external=actor.external)
+        self.g.add_edge(
+            actor.node,
+            arn,
+            key=f"access:{action}",
+            kind="access",
+            action=action,
+            conditions=context,
+            refs=decision.determining,
+            reason=decision.reason,
+            external=actor.external,
+        )
 
     # -- trust
 
     def _trust(self) -> None:
         if not any(e.trust_policy is not None for e in self.account.principals):
             return
-        internal = [a for a in self.actors.values() if a.account == self.owner or a.kind == "service"]
-        outside = [a for a in self.actors.values() if a not in internal]
+        # only callers the evaluator could allow: an identity policy covering sts:AssumeRole, or a trust
+        # policy that names them (or `*`), which needs none (§1.3); the rest are denied without asking
+        named: set[str] = set()
+        for target in trust_targets(self.account).values():
+            assert target.key_policy is not None
+            named |= compile_policy(target.key_policy, "key_policy").named
+        everyone = "*" in named or any(
+            p.kind is PolicyKind.TRUST
+            and any(
+                pr.value == "*"
+                for st in p.statements
+                for pr in (*(st.principal or ()), *(st.not_principal or ()))
+            )
+            for e in self.account.principals
+            for p in (e.trust_policy,)
+            if p is not None
+        )
+
+        # role paths are not part of the match (§2.2): compare (account, last name segment) too
+        named_roles = {(v.split(":")[4], v.rsplit("/", 1)[-1]) for v in named if v.count(":") >= 5}
+
+        def may_assume(actor: Actor) -> bool:
+            node = actor.node
+            by_name = node.count(":") >= 5 and (node.split(":")[4], node.rsplit("/", 1)[-1]) in named_roles
+            return (
+                everyone
+                or by_name
+                or node in named
+                or actor.subject.principal in named
+                or any(compile_policy(p).for_action(ASSUME) for p in actor.subject.identity_policies)
+            )
+
+        callers = [a for a in self.actors.values() if may_assume(a)]
+        internal = [a for a in callers if a.account == self.owner or a.kind == "service"]
+        outside = [a for a in callers if a not in internal]
         role_targets = trust_targets(self.account)
         role_keys = {arn: t.key for arn, t in role_targets.items()}
 
-        def add(actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+        def add(
+            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+        ) -> None:
             if actor.node != arn:
-                refs = tuple(r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r
-                             for r in decision.determining)
+                refs = tuple(
+                    r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r
+                    for r in decision.determining
+                )
                 reason = decision.reason.replace("the key policy", "the trust policy")
-                self.g.add_edge(actor.node, arn, key="assume", kind="assume", action=action, conditions=context,
-                                refs=refs, reason=reason, external=actor.external)
+                self.g.add_edge(
+                    actor.node,
+                    arn,
+                    key="assume",
+                    kind="assume",
+                    action=action,
+                    conditions=context,
+                    refs=refs,
+                    reason=reason,
+                    external=actor.external,
+                )
 
         self._access(internal, role_keys, (ASSUME,), add, role_targets)
         # cross-account callers: decided with the role standing in the caller's account (TRUST_GAP)
         for actor in outside:
-            for arn, target in role_targets.items():
-                moved = moved_for(target, actor)
-                self._access([actor], {arn: moved.key}, (ASSUME,), add, {arn: moved})
+            moved = {arn: moved_for(target, actor) for arn, target in role_targets.items()}
+            self._access([actor], {arn: t.key for arn, t in moved.items()}, (ASSUME,), add, moved)
         self.result.notes.append(TRUST_GAP)
 
     # -- escalation
@@ -584,13 +752,32 @@ class _Builder:
                     self._by_tag(actor, arn, held)
         self._by_iam_write(internal)
 
-    def _escalate(self, actor: Actor, arn: str, action: str, method: str, via: str, enabling: Decision,
-                  gained: Decision, context: dict[str, ContextValue]) -> None:
+    def _escalate(
+        self,
+        actor: Actor,
+        arn: str,
+        action: str,
+        method: str,
+        via: str,
+        enabling: Decision,
+        gained: Decision,
+        context: dict[str, ContextValue],
+    ) -> None:
         if action in self.held.get((actor.node, arn), set()) or not applicable(self.keys[arn], action):
             return
-        self.g.add_edge(actor.node, arn, key=f"escalate:{action}:{method}:{via}", kind="escalate", action=action,
-                        method=method, via=via, conditions=context, refs=(*enabling.determining, *gained.determining),
-                        reason=f"{enabling.reason}; then {gained.reason}", external=actor.external)
+        self.g.add_edge(
+            actor.node,
+            arn,
+            key=f"escalate:{action}:{method}:{via}",
+            kind="escalate",
+            action=action,
+            method=method,
+            via=via,
+            conditions=context,
+            refs=(*enabling.determining, *gained.determining),
+            reason=f"{enabling.reason}; then {gained.reason}",
+            external=actor.external,
+        )
 
     def _by_grant(self, actor: Actor, arn: str, held: set[str]) -> None:
         target = self.targets[arn]
@@ -599,23 +786,45 @@ class _Builder:
             operation = action.split(":", 1)[1]
             if action in held or operation not in GRANT_OPERATIONS:
                 continue
-            # the CreateGrant call needs what made it ALLOW (a ViaService, an MFA flag) plus the grant's own keys
+            # the CreateGrant call needs what made it ALLOW (a ViaService, MFA) plus the grant's own keys
             base = self.g.edges[actor.node, arn, "access:kms:CreateGrant"]["conditions"]
-            context = {**base, "kms:GrantOperations": (operation,), "kms:GranteePrincipal": actor.subject.principal}
-            enabling = evaluate(situation, Request(principal=actor.subject.principal, action="kms:CreateGrant",
-                                                   resource=arn, context=context), trace=False)
+            context = {
+                **base,
+                "kms:GrantOperations": (operation,),
+                "kms:GranteePrincipal": actor.subject.principal,
+            }
+            enabling = evaluate(
+                situation,
+                Request(
+                    principal=actor.subject.principal, action="kms:CreateGrant", resource=arn, context=context
+                ),
+                trace=False,
+            )
             if enabling.effect != "ALLOW":
                 continue
             self._with_grant(actor, arn, action, enabling, context)
 
-    def _with_grant(self, actor: Actor, arn: str, action: str, enabling: Decision, context: dict[str, ContextValue]) -> None:
+    def _with_grant(
+        self, actor: Actor, arn: str, action: str, enabling: Decision, context: dict[str, ContextValue]
+    ) -> None:
         key = self.keys[arn]
-        grant = Grant(key_id=key.key_id, grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
-                      grantee_principal=actor.subject.principal, operations=(action.split(":", 1)[1],), span=_SYNTH)
+        grant = Grant(
+            key_id=key.key_id,
+            grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
+            grantee_principal=actor.subject.principal,
+            operations=(action.split(":", 1)[1],),
+            span=_SYNTH,
+        )
         changed = Target(key=key, grants=(*key.grants, grant), rcps=self.targets[arn].rcps)
-        gained = evaluate(situation_of(actor.subject, changed), self.result.request(actor.node, action, arn, {}), trace=False)
+        gained = evaluate(
+            situation_of(actor.subject, changed),
+            self.result.request(actor.node, action, arn, {}),
+            trace=False,
+        )
         if gained.effect == "ALLOW":
-            self._escalate(actor, arn, action, "kms:CreateGrant", "a grant to itself", enabling, gained, context)
+            self._escalate(
+                actor, arn, action, "kms:CreateGrant", "a grant to itself", enabling, gained, context
+            )
 
     def _by_key_policy(self, actor: Actor, arn: str, held: set[str]) -> None:
         key = self.keys[arn]
@@ -624,22 +833,32 @@ class _Builder:
             index=0,
             sid="kmspolicy-added",
             effect="Allow",
-            principal=(Principal(type="AWS", value=actor.subject.principal, raw=actor.subject.principal, span=_SYNTH),),
+            principal=(
+                Principal(
+                    type="AWS", value=actor.subject.principal, raw=actor.subject.principal, span=_SYNTH
+                ),
+            ),
             action=(Item(value="kms:*", span=_SYNTH),),
             resource=(Item(value="*", span=_SYNTH),),
             span=_SYNTH,
         )
         # whoever puts the policy writes all of it: the old statements, denies included, are gone; only
         # the caller's own IAM side (boundary, SCPs) and the RCPs can still refuse it
-        policy = Policy(kind=PolicyKind.KEY, name="rewritten key policy", statements=(statement,), span=_SYNTH)
-        changed = Target(key=key.model_copy(update={"policy": policy}), grants=key.grants, rcps=self.targets[arn].rcps)
+        policy = Policy(
+            kind=PolicyKind.KEY, name="rewritten key policy", statements=(statement,), span=_SYNTH
+        )
+        changed = Target(
+            key=key.model_copy(update={"policy": policy}), grants=key.grants, rcps=self.targets[arn].rcps
+        )
         situation = situation_of(actor.subject, changed)
         for action in self.actions:
             if action in held:
                 continue
             gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
             if gained.effect == "ALLOW":
-                self._escalate(actor, arn, action, "kms:PutKeyPolicy", "a key policy naming itself", enabling, gained, {})
+                self._escalate(
+                    actor, arn, action, "kms:PutKeyPolicy", "a key policy naming itself", enabling, gained, {}
+                )
 
     def _decisions(self, actor: Actor, arn: str, action: str) -> Iterator[Decision]:
         for _, target, data in self.g.out_edges(actor.node, data=True):
@@ -655,41 +874,58 @@ class _Builder:
             if key.tags.get(tag) == value:
                 continue
             context: dict[str, ContextValue] = {f"aws:RequestTag/{tag}": value, "aws:TagKeys": (tag,)}
-            enabling = evaluate(situation_of(actor.subject, self.targets[arn]),
-                                self.result.request(actor.node, "kms:TagResource", arn, context), trace=False)
+            enabling = evaluate(
+                situation_of(actor.subject, self.targets[arn]),
+                self.result.request(actor.node, "kms:TagResource", arn, context),
+                trace=False,
+            )
             if enabling.effect != "ALLOW":
                 continue
-            changed = Target(key=key.model_copy(update={"tags": {**key.tags, tag: value}}), grants=key.grants,
-                             rcps=self.targets[arn].rcps)
+            changed = Target(
+                key=key.model_copy(update={"tags": {**key.tags, tag: value}}),
+                grants=key.grants,
+                rcps=self.targets[arn].rcps,
+            )
             situation = situation_of(actor.subject, changed)
             for action in self.actions:
                 if action in held:
                     continue
                 gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
                 if gained.effect == "ALLOW":
-                    self._escalate(actor, arn, action, "kms:TagResource", f"tag `{tag}={value}`", enabling, gained,
-                                   context)
+                    self._escalate(
+                        actor,
+                        arn,
+                        action,
+                        "kms:TagResource",
+                        f"tag `{tag}={value}`",
+                        enabling,
+                        gained,
+                        context,
+                    )
 
     def _by_iam_write(self, internal: list[Actor]) -> None:
         """A principal that can write the identity policy of itself, or of a role it can assume."""
         by_node = {a.node: a for a in internal}
-        assume = self.g.edge_subgraph([(u, v, k) for u, v, k, d in self.g.edges(keys=True, data=True)
-                                       if d["kind"] == "assume"])
-        gained_by: dict[str, list[tuple[str, str, Decision]]] = {}
+        assume = self.g.edge_subgraph(
+            [(u, v, k) for u, v, k, d in self.g.edges(keys=True, data=True) if d["kind"] == "assume"]
+        )
+        enabled: list[tuple[Actor, Actor, str, Decision]] = []
         for writer in internal:
-            reachable = {writer.node} | (set(nx.descendants(assume, writer.node)) if writer.node in assume else set())
+            reachable = {writer.node} | (
+                set(nx.descendants(assume, writer.node)) if writer.node in assume else set()
+            )
             for node in sorted(reachable):
                 victim = by_node.get(node)
                 if victim is None:
                     continue
                 writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
-                enabling = self._iam_write(writer, victim, writes)
-                if enabling is None:
-                    continue
-                if node not in gained_by:
-                    gained_by[node] = self._gains_with_any_policy(victim)
-                for arn, action, gained in gained_by[node]:
-                    self._escalate(writer, arn, action, enabling[0], node, enabling[1], gained, {})
+                found = self._iam_write(writer, victim, writes)
+                if found is not None:
+                    enabled.append((writer, victim, *found))
+        gained = self._gains_with_any_policy(list({v.node: v for _, v, _, _ in enabled}.values()))
+        for writer, victim, method, decision in enabled:
+            for arn, action, after in gained.get(victim.node, ()):
+                self._escalate(writer, arn, action, method, victim.node, decision, after, {})
 
     def _iam_write(self, writer: Actor, victim: Actor, writes: Sequence[str]) -> tuple[str, Decision] | None:
         # IAM resources have no resource policy: a stand-in key policy delegating everything to the
@@ -698,31 +934,42 @@ class _Builder:
         target = Target(key=key, key_policy=_delegate_all(victim.account or self.owner))
         situation = situation_of(writer.subject, target)
         for action in writes:
-            decision = evaluate(situation, Request(principal=writer.subject.principal, action=action, resource=victim.node),
-                                trace=False)
+            decision = evaluate(
+                situation,
+                Request(principal=writer.subject.principal, action=action, resource=victim.node),
+                trace=False,
+            )
             if decision.effect == "ALLOW":
                 return action, decision
         return None
 
-    def _gains_with_any_policy(self, victim: Actor) -> list[tuple[str, str, Decision]]:
-        s = victim.subject
-        changed = Subject(principal=s.principal, identity_policies=(*s.identity_policies, _ALLOW_ALL),
-                          permission_boundary=s.permission_boundary, scps=s.scps, caller_tags=s.caller_tags,
-                          caller_org_id=s.caller_org_id)
-        found: list[tuple[str, str, Decision]] = []
-
-        def add(actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
-            if not context and action not in self.held.get((victim.node, arn), set()):
-                found.append((arn, action, decision))
-
-        hypothetical = Actor(victim.node, victim.kind, changed, victim.account, victim.external, victim.label)
+    def _gains_with_any_policy(self, victims: list[Actor]) -> dict[str, list[tuple[str, str, Decision]]]:
+        """What each victim could do once it has an identity policy allowing everything, beyond what it does
+        now; all victims in one grid, so that victims with the same policies are decided once."""
+        changed = [
+            Subject(
+                principal=v.subject.principal,
+                identity_policies=(*v.subject.identity_policies, _ALLOW_ALL),
+                permission_boundary=v.subject.permission_boundary,
+                scps=v.subject.scps,
+                caller_tags=v.subject.caller_tags,
+                caller_org_id=v.subject.caller_org_id,
+            )
+            for v in victims
+        ]
+        found: dict[str, list[tuple[str, str, Decision]]] = {}
+        if not victims:
+            return found
         classes = self._key_classes(self.keys, self.targets)
-        subjects = [changed]
         reps = list(classes)
-        for (_, t, action), decision in evaluate_grid(subjects, [self.targets[r] for r in reps], self.actions).items():
-            if decision.effect == "ALLOW":
-                for arn in classes[reps[t]]:
-                    add(hypothetical, arn, action, decision, {})
+        grid = evaluate_grid(changed, [self.targets[r] for r in reps], self.actions)
+        for (s, t, action), decision in grid.items():
+            if decision.effect != "ALLOW":
+                continue
+            victim = victims[s]
+            for arn in classes[reps[t]]:
+                if action not in self.held.get((victim.node, arn), set()):
+                    found.setdefault(victim.node, []).append((arn, action, decision))
         return found
 
 
@@ -730,9 +977,18 @@ class _Builder:
 
 # Actions that only keys of one usage support; KMS rejects them on other keys whatever the policies say.
 _USAGE_ONLY: dict[str, frozenset[str]] = {
-    "ENCRYPT_DECRYPT": frozenset({"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom",
-                                  "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair",
-                                  "kms:GenerateDataKeyPairWithoutPlaintext"}),
+    "ENCRYPT_DECRYPT": frozenset(
+        {
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:GenerateDataKeyPair",
+            "kms:GenerateDataKeyPairWithoutPlaintext",
+        }
+    ),
     "SIGN_VERIFY": frozenset({"kms:Sign", "kms:Verify"}),
     "GENERATE_VERIFY_MAC": frozenset({"kms:GenerateMac", "kms:VerifyMac"}),
 }
@@ -745,18 +1001,25 @@ def applicable(key: Key, action: str) -> bool:
     return all(key.key_usage == usage or action not in actions for usage, actions in _USAGE_ONLY.items())
 
 
-
-def _context_may_help(situation: Situation, plain: Request) -> bool:
-    """Whether a request context could turn this denial into ALLOW, by the evaluator's own account.
-
-    The traced decision lists its nearest misses: Allow statements and grants that failed on exactly one
-    element. Only when one of them failed on its conditions or constraints (or when a Deny matched, which a
-    context may avoid) can a witness context change the answer; every other denial is final.
-    """
-    decision = evaluate(situation, plain, trace=True)
-    if decision.effect == "EXPLICIT_DENY":
-        return True
-    return any(step.element in ("Condition", "Constraints") for step in decision.nearest)
+def _witnesses(
+    policies: Sequence[Policy | None], grants: Sequence[Grant], action: str, principal: str
+) -> list[dict[str, ContextValue]]:
+    """Witness contexts for one denied request, from the statements that cover its action and the grants
+    that name its caller and list the operation: only their conditions can change the answer."""
+    conditions = [
+        condition
+        for policy in policies
+        if policy is not None
+        for compiled in compile_policy(policy).for_action(action)
+        for condition in compiled.statement.conditions
+    ]
+    operation = action.split(":", 1)[-1]
+    parts = principal.split(":")
+    account_root = f"arn:aws:iam::{parts[4]}:root" if len(parts) > 4 else None
+    relevant = [
+        g for g in grants if g.grantee_principal in (principal, account_root) and operation in g.operations
+    ]
+    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT)[1:]
 
 
 def situation_of(subject: Subject, target: Target) -> Situation:
@@ -796,17 +1059,19 @@ def org_levels(attachments: Sequence[object], owner: str) -> tuple[PolicyLevel, 
 
 
 def trust_targets(account: Account) -> dict[str, Target]:
-    """Each role with a trust policy as an evaluator target: the trust policy stands as its resource policy."""
+    """Each role with a trust policy as an evaluator target, its trust policy standing as resource policy."""
     return {
-        e.arn: Target(key=Key(arn=e.arn, key_id=e.name, account=e.account),
-                      key_policy=_trust_as_resource_policy(e.trust_policy))
+        e.arn: Target(
+            key=Key(arn=e.arn, key_id=e.name, account=e.account),
+            key_policy=_trust_as_resource_policy(e.trust_policy),
+        )
         for e in account.principals
         if e.type == "role" and e.trust_policy is not None
     }
 
 
 def moved_for(target: Target, actor: Actor) -> Target:
-    """A role target as a cross-account caller must see it until the evaluator knows trust policies (TRUST_GAP)."""
+    """A role target as a cross-account caller sees it until the evaluator knows trust (TRUST_GAP)."""
     if actor.account is None or actor.account == target.key.account:
         return target
     return Target(key=target.key.model_copy(update={"account": actor.account}), key_policy=target.key_policy)
@@ -828,9 +1093,14 @@ def _delegate_all(account: str) -> Policy:
         kind=PolicyKind.KEY,
         name="stand-in: IAM resources are decided by identity policies",
         statements=(
-            Statement(index=0, effect="Allow",
-                      principal=(Principal(type="AWS", value=root, raw=root, span=_SYNTH),),
-                      action=(Item(value="*", span=_SYNTH),), resource=(Item(value="*", span=_SYNTH),), span=_SYNTH),
+            Statement(
+                index=0,
+                effect="Allow",
+                principal=(Principal(type="AWS", value=root, raw=root, span=_SYNTH),),
+                action=(Item(value="*", span=_SYNTH),),
+                resource=(Item(value="*", span=_SYNTH),),
+                span=_SYNTH,
+            ),
         ),
         span=_SYNTH,
     )
@@ -839,7 +1109,11 @@ def _delegate_all(account: str) -> Policy:
 def _principal_pairs(policy: Policy) -> Iterator[tuple[str, str]]:
     for statement in policy.statements:
         for principal in (*(statement.principal or ()), *(statement.not_principal or ())):
-            if isinstance(principal.value, str) and principal.value != "*" and principal.type in ("AWS", "Service"):
+            if (
+                isinstance(principal.value, str)
+                and principal.value != "*"
+                and principal.type in ("AWS", "Service")
+            ):
                 yield principal.value, principal.type
 
 
@@ -901,7 +1175,7 @@ def _abac_tags(actor: Actor) -> list[tuple[str, str]]:
                     if isinstance(value, Unknown):
                         continue
                     if value.lower().startswith("${aws:principaltag/") and value.endswith("}"):
-                        own = _lookup(tags, value[len("${aws:PrincipalTag/"):-1])
+                        own = _lookup(tags, value[len("${aws:PrincipalTag/") : -1])
                         if own is not None:
                             found.append((tag, own))
                     elif "$" not in value and "*" not in value:

@@ -8,10 +8,12 @@ simple path from one principal to one key action, each step explained by the eva
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator, Sequence
 
 import networkx as nx
+from pydantic import Field
 
 from kmspolicy.model import Account, ContextValue, Document, Frozen, StatementRef
 from kmspolicy.review.graph import AccessGraph, build_graph
@@ -29,7 +31,7 @@ class Step(Frozen):
     action: str
     reason: str
     refs: tuple[StatementRef, ...] = ()
-    conditions: dict[str, ContextValue] = {}
+    conditions: dict[str, ContextValue] = Field(default_factory=dict)
     method: str | None = None
     via: str | None = None
 
@@ -37,7 +39,7 @@ class Step(Frozen):
 class Reach(Frozen):
     principal: str
     path: tuple[Step, ...]
-    conditions: dict[str, ContextValue] = {}
+    conditions: dict[str, ContextValue] = Field(default_factory=dict)
     external: bool = False
 
 
@@ -69,7 +71,12 @@ def _reach(ag: AccessGraph, node: str, path: Sequence[Step]) -> Reach:
     conditions: dict[str, ContextValue] = {}
     for step in path:
         conditions.update(step.conditions)
-    return Reach(principal=node, path=tuple(path), conditions=conditions, external=bool(ag.graph.nodes[node]["external"]))
+    return Reach(
+        principal=node,
+        path=tuple(path),
+        conditions=conditions,
+        external=bool(ag.graph.nodes[node]["external"]),
+    )
 
 
 def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
@@ -90,7 +97,7 @@ def _assume_in(ag: AccessGraph, node: str) -> Iterator[tuple[str, dict[str, obje
 
 
 def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
-    """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from the key)."""
+    """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from it)."""
     finals = _finals(ag, key, action)
     paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
     queue = deque(sorted(finals, key=lambda n: finals[n].kind != "access"))
@@ -134,7 +141,9 @@ def access(
         for act in actions:
             answer = who_can(ag, arn, act)
             if node is not None:
-                answer = answer.model_copy(update={"principals": tuple(r for r in answer.principals if r.principal == node)})
+                answer = answer.model_copy(
+                    update={"principals": tuple(r for r in answer.principals if r.principal == node)}
+                )
                 if not answer.principals:
                     continue
             out.append(answer)
@@ -180,11 +189,12 @@ def paths(source: AccessGraph | Account | Document, principal: str, key: str, ac
         else:
             continue
         for chain in chains:
-            hops = [_step(a, b, assume.edges[a, b]["data"]) for a, b in zip(chain, chain[1:], strict=False)]
+            hops = [_step(a, b, assume.edges[a, b]["data"]) for a, b in itertools.pairwise(chain)]
             for last in lasts:
                 found.append((*hops, last))
                 if len(found) >= _MAX_PATHS:
                     break
     found.sort(key=lambda p: (len(p), p[-1].kind != "access"))
-    return PathsAnswer(principal=start, key=arn, action=action, shortest=found[0] if found else None,
-                       paths=tuple(found))
+    return PathsAnswer(
+        principal=start, key=arn, action=action, shortest=found[0] if found else None, paths=tuple(found)
+    )

@@ -34,7 +34,9 @@ def _label(graph: AccessGraph, node: str) -> str:
 def _conditions(conditions: dict[str, ContextValue]) -> str:
     if not conditions:
         return ""
-    shown = ", ".join(f"{k}={v if isinstance(v, str) else ','.join(v)}" for k, v in sorted(conditions.items()))
+    shown = ", ".join(
+        f"{k}={v if isinstance(v, str) else ','.join(v)}" for k, v in sorted(conditions.items())
+    )
     return f" when {shown}"
 
 
@@ -77,8 +79,14 @@ def _finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
     rows = []
     ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.span.file, f.span.pointer, f.id))
     for f in ordered:
-        where = f"{f.location.file}:{f.location.line}:{f.location.column}" if f.location else f"{f.span.file}#{f.span.pointer}"
-        rows.append({"id": f.id, "rule": f.rule, "severity": f.severity.value, "message": f.message, "where": where})
+        where = (
+            f"{f.location.file}:{f.location.line}:{f.location.column}"
+            if f.location
+            else f"{f.span.file}#{f.span.pointer}"
+        )
+        rows.append(
+            {"id": f.id, "rule": f.rule, "severity": f.severity.value, "message": f.message, "where": where}
+        )
     return rows
 
 
@@ -96,8 +104,11 @@ def render_access(graph: AccessGraph, answers: Sequence[KeyAccess], fmt: AnswerF
             lines.append("| principal | how | conditions | external |")
             lines.append("|---|---|---|---|")
             for r in answer.principals:
-                lines.append(f"| `{_label(graph, r.principal)}` | {_how(graph, r)} | {_conditions(r.conditions).strip() or '-'} |"
-                             f" {'yes' if r.external else 'no'} |")
+                lines.append(
+                    f"| `{_label(graph, r.principal)}` | {_how(graph, r)} |"
+                    f" {_conditions(r.conditions).strip() or '-'} |"
+                    f" {'yes' if r.external else 'no'} |"
+                )
             lines.append("")
             continue
         lines.append(title)
@@ -110,14 +121,26 @@ def render_access(graph: AccessGraph, answers: Sequence[KeyAccess], fmt: AnswerF
 
 
 def _explain_step(graph: AccessGraph, step: Step) -> list[str]:
-    verb = {"access": f"can {step.action} on", "assume": "can assume", "escalate": f"can obtain {step.action} on"}[step.kind]
-    lines = [f"{_label(graph, step.source)} {verb} {_label(graph, step.target)}{_conditions(step.conditions)}"]
+    verb = {
+        "access": f"can {step.action} on",
+        "assume": "can assume",
+        "escalate": f"can obtain {step.action} on",
+    }[step.kind]
+    lines = [
+        f"{_label(graph, step.source)} {verb} {_label(graph, step.target)}{_conditions(step.conditions)}"
+    ]
     if step.kind == "escalate":
         lines.append(f"    by {step.method}: {step.via}")
     lines.append(f"    because {step.reason}")
     for ref in step.refs:
-        name = ref.grant_id and f"grant {ref.grant_id}" or f"{ref.policy or ref.layer} statement {ref.sid or ref.index}"
-        where = f" ({ref.span.file}#{ref.span.pointer})" if ref.span is not None and not ref.span.file.startswith("<") else ""
+        name = (
+            ref.grant_id and f"grant {ref.grant_id}"
+        ) or f"{ref.policy or ref.layer} statement {ref.sid or ref.index}"
+        where = (
+            f" ({ref.span.file}#{ref.span.pointer})"
+            if ref.span is not None and not ref.span.file.startswith("<")
+            else ""
+        )
         lines.append(f"    - {ref.layer}: {name}{where}")
     return lines
 
@@ -148,8 +171,12 @@ def render_diff(result: DiffResult, fmt: AnswerFormat = "text") -> str:
         for c in changes:
             flag = " [external]" if c.external else ""
             context = _conditions(dict(c.witness.context))
-            lines.append(f"  {'-' if c.removed else '+'} {c.principal}{flag} {c.action} on {c.resource}{context}")
-            lines.append(f"      now: {c.new.effect} ({c.new.reason}); before: {c.old.effect} ({c.old.reason})")
+            lines.append(
+                f"  {'-' if c.removed else '+'} {c.principal}{flag} {c.action} on {c.resource}{context}"
+            )
+            lines.append(
+                f"      now: {c.new.effect} ({c.new.reason}); before: {c.old.effect} ({c.old.reason})"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +201,13 @@ def _review_json(graph: AccessGraph, findings: Sequence[Finding]) -> str:
             "key": key,
             "aliases": list(graph.keys[key].aliases),
             "principals": [
-                {"principal": p, "label": _label(graph, p), "actions": list(c.actions), "external": c.external,
-                 "indirect": c.indirect}
+                {
+                    "principal": p,
+                    "label": _label(graph, p),
+                    "actions": list(c.actions),
+                    "external": c.external,
+                    "indirect": c.indirect,
+                }
                 for p, c in row.items()
             ],
         }
@@ -192,22 +224,30 @@ def _review_text(graph: AccessGraph, findings: Sequence[Finding], *, markdown: b
         lines += ["", "| severity | rule | message | where |", "|---|---|---|---|"]
     for row in _finding_rows(findings):
         if markdown:
-            lines.append(f"| {row['severity']} | {row['id']} {row['rule']} | {row['message']} | `{row['where']}` |")
+            lines.append(
+                f"| {row['severity']} | {row['id']} {row['rule']} | {row['message']} | `{row['where']}` |"
+            )
         else:
             lines.append(f"  {row['severity']:<8} {row['id']} {row['where']}: {row['message']}")
     lines.append("")
-    for key, row in access_matrix(graph).items():
+    for key, cells in access_matrix(graph).items():
         title = f"{_label(graph, key)} ({key})"
         lines.append(f"## {title}" if markdown else title)
         if markdown:
             lines += ["", "| principal | actions | how |", "|---|---|---|"]
-        for principal, cell in row.items():
+        for principal, cell in cells.items():
             marks = (" external" if cell.external else "") + (" indirect" if cell.indirect else "")
             if markdown:
-                lines.append(f"| `{_label(graph, principal)}` | {', '.join(cell.actions)} | {marks.strip() or 'direct'} |")
+                lines.append(
+                    f"| `{_label(graph, principal)}` | {', '.join(cell.actions)} |"
+                    f" {marks.strip() or 'direct'} |"
+                )
             else:
-                lines.append(f"  {_label(graph, principal)}{' [' + marks.strip() + ']' if marks else ''}: {', '.join(cell.actions)}")
-        if not row:
+                lines.append(
+                    f"  {_label(graph, principal)}{' [' + marks.strip() + ']' if marks else ''}:"
+                    f" {', '.join(cell.actions)}"
+                )
+        if not cells:
             lines.append("  nobody")
         lines.append("")
     return "\n".join(lines)
@@ -223,7 +263,9 @@ def to_dot(graph: AccessGraph) -> str:
     for node, data in sorted(graph.graph.nodes(data=True)):
         shape = "ellipse" if data["kind"] in ("key", "alias") else "box"
         color = ', color="red"' if data.get("external") else ""
-        out.append(f"  {_dot_id(node)} [label={json.dumps(str(data.get('label', node)))}, shape={shape}{color}];")
+        out.append(
+            f"  {_dot_id(node)} [label={json.dumps(str(data.get('label', node)))}, shape={shape}{color}];"
+        )
     for source, target, label, style in _edge_summary(graph):
         out.append(f"  {_dot_id(source)} -> {_dot_id(target)} [label={json.dumps(label)}, style={style}];")
     out.append("}")
@@ -236,9 +278,15 @@ def _edge_summary(graph: AccessGraph) -> list[tuple[str, str, str, str]]:
     for source, target, data in graph.graph.edges(data=True):
         kind = str(data["kind"])
         grouped.setdefault((source, target, kind), []).append(str(data.get("action", kind)))
-    style = {"access": "solid", "assume": "dashed", "escalate": "dotted", "member": "dotted", "alias": "dotted"}
+    style = {
+        "access": "solid",
+        "assume": "dashed",
+        "escalate": "dotted",
+        "member": "dotted",
+        "alias": "dotted",
+    }
     return [
-        (s, t, ", ".join(sorted(set(a.split(":", 1)[-1] for a in actions))), style[k])
+        (s, t, ", ".join(sorted({a.split(":", 1)[-1] for a in actions})), style[k])
         for (s, t, k), actions in sorted(grouped.items())
     ]
 
@@ -261,8 +309,9 @@ def to_mermaid(graph: AccessGraph) -> str:
 # --------------------------------------------------------------------------- HTML
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1d2330;background:#fafbfc}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d8dde6;padding-bottom:4px}
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#1d2330}
+body{background:#fafbfc} h1{font-size:22px;margin:0 0 4px}
+h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d8dde6;padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px} .muted{color:#5d6778;font-size:13px}
 table{border-collapse:collapse;font-size:13px;background:#fff;margin:6px 0 12px}
 th,td{border:1px solid #d8dde6;padding:4px 8px;text-align:left;vertical-align:top} th{background:#eef1f6}
@@ -292,29 +341,38 @@ def _review_html(graph: AccessGraph, findings: Sequence[Finding]) -> str:
     ]
     for row in _finding_rows(findings):
         parts.append(
-            f'<tr><td class="sev-{_esc(row["severity"])}">{_esc(row["severity"])}</td><td>{_esc(row["id"])} {_esc(row["rule"])}</td>'
-            f'<td>{_esc(row["message"])}</td><td><code>{_esc(row["where"])}</code></td></tr>'
+            f'<tr><td class="sev-{_esc(row["severity"])}">{_esc(row["severity"])}</td>'
+            f"<td>{_esc(row['id'])} {_esc(row['rule'])}</td>"
+            f"<td>{_esc(row['message'])}</td><td><code>{_esc(row['where'])}</code></td></tr>"
         )
     parts.append("</table>")
     if not findings:
         parts.append('<p class="muted">no findings</p>')
     parts.append("<h2>Access matrix</h2>")
-    parts.append('<p class="legend muted"><span class="yes">&nbsp;direct&nbsp;</span><span class="ind">&nbsp;through roles or an'
-                 ' escalation&nbsp;</span><span class="exty">&nbsp;outside the zone of trust&nbsp;</span></p>')
+    parts.append(
+        '<p class="legend muted"><span class="yes">&nbsp;direct&nbsp;</span>'
+        '<span class="ind">&nbsp;through roles or an'
+        ' escalation&nbsp;</span><span class="exty">&nbsp;outside the zone of trust&nbsp;</span></p>'
+    )
     matrix = access_matrix(graph)
-    for key, row in matrix.items():
-        parts.append(f"<h3>{_esc(_label(graph, key))} <span class=\"muted\">{_esc(key)}</span></h3>")
-        if not row:
+    for key, cells in matrix.items():
+        parts.append(f'<h3>{_esc(_label(graph, key))} <span class="muted">{_esc(key)}</span></h3>')
+        if not cells:
             parts.append('<p class="muted">nobody can use this key</p>')
         else:
             columns = [a for a in graph.actions if applicable(graph.keys[key], a)]
-            parts.append('<div class="scroll"><table><tr><th>principal</th>'
-                         + "".join(f"<th>{_esc(a.split(':', 1)[-1])}</th>" for a in columns) + "</tr>")
-            for principal, cell in row.items():
+            parts.append(
+                '<div class="scroll"><table><tr><th>principal</th>'
+                + "".join(f"<th>{_esc(a.split(':', 1)[-1])}</th>" for a in columns)
+                + "</tr>"
+            )
+            for principal, cell in cells.items():
                 css = "exty" if cell.external else "ind" if cell.indirect else "yes"
-                cells = "".join(f'<td class="{css}">&#10003;</td>' if a in cell.actions else "<td></td>" for a in columns)
+                marks = "".join(
+                    f'<td class="{css}">&#10003;</td>' if a in cell.actions else "<td></td>" for a in columns
+                )
                 name = _esc(_label(graph, principal))
-                parts.append(f'<tr><td title="{_esc(principal)}">{name}</td>{cells}</tr>')
+                parts.append(f'<tr><td title="{_esc(principal)}">{name}</td>{marks}</tr>')
             parts.append("</table></div>")
         picture = _key_svg(graph, key)
         if picture:
@@ -338,7 +396,8 @@ def _key_svg(graph: AccessGraph, key: str) -> str:
         for reach in who_can(graph, key, action).principals:
             for distance, step in enumerate(reversed(reach.path), 1):
                 steps.setdefault((step.source, step.target, step.kind), set()).add(
-                    step.action.split(":", 1)[-1] if step.kind != "assume" else "assume")
+                    step.action.split(":", 1)[-1] if step.kind != "assume" else "assume"
+                )
                 depth[step.source] = min(depth.get(step.source, distance), distance)
     if len(depth) == 1:
         return ""
@@ -350,14 +409,18 @@ def _key_svg(graph: AccessGraph, key: str) -> str:
     width, height = (deepest + 1) * _COL + 20, tallest * _ROW + 30
     place: dict[str, tuple[float, float]] = {}
     for d, nodes in columns.items():
-        x = (deepest - d) * _COL + 10
+        x = float((deepest - d) * _COL + 10)
         top = (height - len(nodes) * _ROW) / 2
         for i, node in enumerate(nodes):
             place[node] = (x, top + i * _ROW + (_ROW - _BOX_H) / 2)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-           f' role="img" aria-label="access graph of {_esc(_label(graph, key))}">',
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
-           '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}"'
+        f' role="img" aria-label="access graph of {_esc(_label(graph, key))}">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7"'
+        ' orient="auto">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>',
+    ]
     for (source, target, kind), actions in sorted(steps.items()):
         if source not in place or target not in place:
             continue
@@ -365,11 +428,17 @@ def _key_svg(graph: AccessGraph, key: str) -> str:
         color, dash = _STROKE.get(kind, ("#4a5568", ""))
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         label = ", ".join(sorted(actions))
-        out.append(f'<line x1="{x1 + _BOX_W}" y1="{y1 + _BOX_H / 2}" x2="{x2}" y2="{y2 + _BOX_H / 2}" stroke="{color}"'
-                   f' stroke-width="1.6"{dashed} marker-end="url(#arrow)"><title>{_esc(kind)}: {_esc(label)}</title></line>')
+        out.append(
+            f'<line x1="{x1 + _BOX_W}" y1="{y1 + _BOX_H / 2}" x2="{x2}" y2="{y2 + _BOX_H / 2}"'
+            f' stroke="{color}" stroke-width="1.6"{dashed} marker-end="url(#arrow)">'
+            f"<title>{_esc(kind)}: {_esc(label)}</title></line>"
+        )
         # labels sit at the start of each edge: sources have distinct places, edge middles may not
         short = label if len(label) <= 30 else label[:28] + "…"
-        out.append(f'<text x="{x1 + _BOX_W + 6}" y="{y1 + _BOX_H / 2 - 5}" font-size="10" fill="{color}">{_esc(short)}</text>')
+        out.append(
+            f'<text x="{x1 + _BOX_W + 6}" y="{y1 + _BOX_H / 2 - 5}" font-size="10" fill="{color}">'
+            f"{_esc(short)}</text>"
+        )
     for node, (x, y) in place.items():
         data = graph.graph.nodes[node]
         is_key = data["kind"] == "key"
@@ -378,9 +447,13 @@ def _key_svg(graph: AccessGraph, key: str) -> str:
         radius = 14 if is_key else 4
         text = _label(graph, node)
         shown = text if len(text) <= 28 else text[:26] + "…"
-        out.append(f'<g><title>{_esc(node)}</title><rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="{radius}"'
-                   f' fill="{fill}" stroke="{stroke}" stroke-width="1.4"/>'
-                   f'<text x="{x + _BOX_W / 2}" y="{y + _BOX_H / 2 + 4}" font-size="12" text-anchor="middle">{_esc(shown)}</text></g>')
+        out.append(
+            f'<g><title>{_esc(node)}</title><rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}"'
+            f' rx="{radius}"'
+            f' fill="{fill}" stroke="{stroke}" stroke-width="1.4"/>'
+            f'<text x="{x + _BOX_W / 2}" y="{y + _BOX_H / 2 + 4}" font-size="12" text-anchor="middle">'
+            f"{_esc(shown)}</text></g>"
+        )
     out.append("</svg>")
     return "\n".join(out)
 

@@ -105,19 +105,26 @@ def conditions_of(policies: Iterable[Policy | None]) -> list[Condition]:
 def witness_contexts(
     policies: Iterable[Policy | None], grants: Iterable[Grant] = (), *, limit: int = _PRODUCT_LIMIT
 ) -> list[Context]:
-    """Contexts to retry a denied request with, the plain context first.
+    """Contexts to retry a denied request with, the plain context first (see `contexts_from`)."""
+    return contexts_from(conditions_of(list(policies)), grants, limit=limit)
+
+
+def contexts_from(
+    conditions: Iterable[Condition], grants: Iterable[Grant] = (), *, limit: int = _PRODUCT_LIMIT
+) -> list[Context]:
+    """Contexts built from these conditions and grant constraints, the plain context first.
 
     When the product of the candidate values (each key also absent) is small, every combination is
     returned, so that no combination of conditions is missed; otherwise one context per candidate value
     and one with every key at its first value.
     """
-    policy_list = list(policies)
     grant_list = list(grants)
-    candidates = _candidates(conditions_of(policy_list), grant_list)
-    return combine(candidates, limit=limit, grants=grant_list)
+    return combine(_candidates(conditions, grant_list), limit=limit, grants=grant_list)
 
 
-def combine(candidates: Mapping[str, list[str]], *, limit: int = _PRODUCT_LIMIT, grants: Iterable[Grant] = ()) -> list[Context]:
+def combine(
+    candidates: Mapping[str, list[str]], *, limit: int = _PRODUCT_LIMIT, grants: Iterable[Grant] = ()
+) -> list[Context]:
     keys = sorted(candidates)
     choices = [[None, *candidates[k][:_PER_KEY_LIMIT]] for k in keys]
     size = 1
@@ -129,15 +136,19 @@ def combine(candidates: Mapping[str, list[str]], *, limit: int = _PRODUCT_LIMIT,
             out.append({k: _shape(k, v) for k, v in zip(keys, combo, strict=True) if v is not None})
     else:
         out.append({})
-        for key, choice in zip(keys, choices, strict=True):
-            out.extend({key: _shape(key, v)} for v in choice[1:])
-        out.append({k: _shape(k, c[1]) for k, c in zip(keys, choices, strict=True) if len(c) > 1})
+        for key in keys:
+            out.extend({key: _shape(key, v)} for v in candidates[key][:_PER_KEY_LIMIT])
+        out.append({k: _shape(k, candidates[k][0]) for k in keys if candidates[k]})
         for grant in grants:
             constraints = grant.constraints
-            pairs = {} if constraints is None else {
-                **(constraints.encryption_context_subset or {}),
-                **(constraints.encryption_context_equals or {}),
-            }
+            pairs = (
+                {}
+                if constraints is None
+                else {
+                    **(constraints.encryption_context_subset or {}),
+                    **(constraints.encryption_context_equals or {}),
+                }
+            )
             if pairs:
                 out.append({f"kms:encryptioncontext:{k}".lower(): v for k, v in pairs.items()})
     unique: dict[tuple[tuple[str, ContextValue], ...], Context] = {}

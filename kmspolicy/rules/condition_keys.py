@@ -3,7 +3,7 @@ whether the statement's KMS actions carry them. Shared by the condition-semantic
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from kmspolicy import catalog
 from kmspolicy.catalog import ConditionKeyInfo
@@ -17,20 +17,22 @@ def info(condition: Condition) -> ConditionKeyInfo | None:
 
 def kms_only(facts: StatementFacts) -> bool:
     """The statement's actions are all KMS permissions (so KMS decides which keys it carries)."""
-    return (
-        bool(facts.action_values)
-        and facts.statement.action is not None
-        and all(v.lower().startswith("kms:") for v in facts.action_values)
-    )
+    return facts.statement.action is not None and _all_kms(facts.action_values)
+
+
+@lru_cache(maxsize=4096)
+def _all_kms(values: tuple[str, ...]) -> bool:
+    return bool(values) and all(v.lower().startswith("kms:") for v in values)
 
 
 def supported_by(facts: StatementFacts, key: ConditionKeyInfo) -> frozenset[str]:
     """The statement's KMS actions whose catalogue entry lists `key` (by its template name)."""
-    return facts.kms_actions & _actions_carrying(key.name.lower())
+    return facts.kms_actions & actions_carrying(key.name.lower())
 
 
 @cache
-def _actions_carrying(template: str) -> frozenset[str]:
+def actions_carrying(template: str) -> frozenset[str]:
+    """The KMS actions whose catalogue entry lists the condition key (lower-case template name)."""
     return frozenset(
         info.action
         for info in catalog.all_actions()

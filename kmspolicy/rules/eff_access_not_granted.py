@@ -40,7 +40,9 @@ DEFAULT_DENIED = ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion")
 
 
 def check(target: KeyTarget) -> Iterator[Finding]:
-    configured: Sequence[str] | None = getattr(target.options, "denied_actions", None)  # not in LintConfig yet
+    configured: Sequence[str] | None = getattr(
+        target.options, "denied_actions", None
+    )  # not in LintConfig yet
     denied = tuple(configured) if configured is not None else DEFAULT_DENIED
     found = key_graph(target, extra_actions=denied)
     if found is None:
@@ -53,7 +55,11 @@ def check(target: KeyTarget) -> Iterator[Finding]:
             if actor is None or (actor.hypothetical and not actor.external):
                 continue
             span, ref = step_span(target, reach.path[-1])
-            via = " through " + " -> ".join(f"`{label(graph, s.target)}`" for s in reach.path[:-1]) if len(reach.path) > 1 else ""
+            via = (
+                " through " + " -> ".join(f"`{label(graph, s.target)}`" for s in reach.path[:-1])
+                if len(reach.path) > 1
+                else ""
+            )
             yield target.make(
                 RULE,
                 f"`{label(graph, reach.principal)}` can perform denied action `{action}` on this key{via}",

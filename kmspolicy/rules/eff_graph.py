@@ -7,9 +7,9 @@ account is built once per lint run, not once per rule and key.
 
 from __future__ import annotations
 
-from kmspolicy.model import Span, StatementRef
 from collections.abc import Sequence
 
+from kmspolicy.model import Span, StatementRef
 from kmspolicy.review.graph import DEFAULT_ACTIONS, AccessGraph, graph_for
 from kmspolicy.review.questions import Step
 from kmspolicy.rules.framework import KeyTarget

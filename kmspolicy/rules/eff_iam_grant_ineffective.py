@@ -60,12 +60,18 @@ def check(target: KeyTarget) -> Iterator[Finding]:
                     if decision.effect == "IMPLICIT_DENY" and decision.reason.startswith(_NO_KEY_POLICY):
                         dead.append(action)
                 if dead:
-                    ref = StatementRef.trusted(layer="identity", policy=policy.name, sid=statement.sid,
-                                               index=statement.index, span=statement.span)
+                    ref = StatementRef.trusted(
+                        layer="identity",
+                        policy=policy.name,
+                        sid=statement.sid,
+                        index=statement.index,
+                        span=statement.span,
+                    )
                     shown = ", ".join(f"`{a}`" for a in dead)
                     yield target.make(
                         RULE,
-                        f"`{label(graph, actor.node)}` is allowed {shown} on key `{label(graph, key)}` by this"
+                        f"`{label(graph, actor.node)}` is allowed {shown} on key `{label(graph, key)}`"
+                        " by this"
                         " statement, but the key policy does not let IAM policies grant it",
                         statement.span,
                         statement=ref,
@@ -77,6 +83,6 @@ RULE = KeyRule(
     name="eff-iam-grant-ineffective",
     severity=Severity.INFO,
     summary="an identity policy allows KMS actions on a key whose key policy does not delegate to IAM",
-    help="add the account principal statement to the key policy, name the principal there, or drop the permission",
+    help="add the account principal statement to the key policy, name the principal there, or drop it",
     check=check,
 )

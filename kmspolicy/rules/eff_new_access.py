@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.model import Account, Finding, Severity
+from kmspolicy.model import Account, Finding, Severity, StatementRef
 from kmspolicy.parse import parse_paths
 from kmspolicy.review.diff import diff
 from kmspolicy.review.graph import account_of
@@ -73,10 +73,15 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         return
     old, severity = baseline
     new = current.model_copy(update={"keys": tuple(k for k in current.keys if k.arn == arn)})
-    result = diff(old, new, actions=graph.actions, trusted_accounts=target.trust.accounts,
-                  trusted_orgs=target.trust.orgs)
+    result = diff(
+        old,
+        new,
+        actions=graph.actions,
+        trusted_accounts=target.trust.accounts,
+        trusted_orgs=target.trust.orgs,
+    )
     by_principal: dict[str, list[str]] = {}
-    refs = {}
+    refs: dict[str, tuple[StatementRef, ...]] = {}
     for change in result.added:
         if change.resource != arn:
             continue
@@ -87,8 +92,13 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         span = ref.span if ref is not None and ref.span is not None else key_span(target)
         shown = ", ".join(f"`{a}`" for a in sorted(actions)[:4]) + (" and more" if len(actions) > 4 else "")
         name = label(graph, principal) if principal in graph.graph else principal
-        yield target.make(RULE, f"`{name}` gains {shown} on this key compared with the baseline", span,
-                          statement=ref, severity=severity)
+        yield target.make(
+            RULE,
+            f"`{name}` gains {shown} on this key compared with the baseline",
+            span,
+            statement=ref,
+            severity=severity,
+        )
 
 
 RULE = KeyRule(

@@ -38,7 +38,9 @@ def _named(key: Key) -> set[str]:
     names = {g.grantee_principal for g in key.grants if isinstance(g.grantee_principal, str)}
     for statement in key.policy.statements if key.policy is not None else ():
         if statement.effect == "Allow":
-            names |= {p.value for p in statement.principal or () if isinstance(p.value, str) and p.value != "*"}
+            names |= {
+                p.value for p in statement.principal or () if isinstance(p.value, str) and p.value != "*"
+            }
     return names
 
 

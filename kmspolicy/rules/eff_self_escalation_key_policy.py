@@ -39,7 +39,9 @@ from kmspolicy.rules.eff_graph import key_graph, label, step_span
 from kmspolicy.rules.framework import KeyRule, KeyTarget
 
 METHODS = ("kms:PutKeyPolicy", "kms:CreateGrant")
-USAGE = frozenset({"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:Sign", "kms:GenerateMac"})
+USAGE = frozenset(
+    {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:Sign", "kms:GenerateMac"}
+)
 
 
 def check(target: KeyTarget) -> Iterator[Finding]:
@@ -51,8 +53,15 @@ def check(target: KeyTarget) -> Iterator[Finding]:
     for source, _, data in graph.graph.in_edges(key, data=True):
         if data["kind"] == "escalate" and data["method"] in METHODS and data["action"] in USAGE:
             gained[(source, str(data["method"]))].append(
-                Step(source=source, target=key, kind="escalate", action=str(data["action"]),
-                     reason=str(data["reason"]), refs=data["refs"], method=str(data["method"]))
+                Step(
+                    source=source,
+                    target=key,
+                    kind="escalate",
+                    action=str(data["action"]),
+                    reason=str(data["reason"]),
+                    refs=data["refs"],
+                    method=str(data["method"]),
+                )
             )
     for (source, method), steps in sorted(gained.items()):
         actions = ", ".join(f"`{s.action}`" for s in sorted(steps, key=lambda s: s.action))

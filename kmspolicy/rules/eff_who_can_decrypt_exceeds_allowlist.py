@@ -64,7 +64,7 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         span, ref = step_span(target, reach.path[-1])
         yield target.make(
             RULE,
-            f"`{label(graph, reach.principal)}` can decrypt with this key and is not on the decrypt allow-list",
+            f"`{label(graph, reach.principal)}` can decrypt with this key and is not on the allow-list",
             span,
             statement=ref,
         )

@@ -122,17 +122,22 @@ def find_exposure(
     sources = (False, True) if keys & _SOURCE_KEYS else (False,)
     chosen = satisfying_context(statement)
     contexts = (chosen, {}) if chosen else (chosen,)
+    # One situation per organization: the evaluator compiles each situation it is given once.
+    situations = {
+        org: Situation(
+            key=key,
+            key_policy=policy,
+            caller_org_id=org,
+            caller_org_paths=(f"{org}/r-probe/ou-probe/",) if org else (),
+        )
+        for org in orgs
+    }
     for account in _attacker_accounts(statement, trust):
         for arn in _attacker_arns(statement, account):
             for org in orgs:
+                situation = situations[org]
                 for source in sources:
                     identity = _identity_context(arn, account, org, statement if source else None)
-                    situation = Situation(
-                        key=key,
-                        key_policy=policy,
-                        caller_org_id=org,
-                        caller_org_paths=(f"{org}/r-probe/ou-probe/",) if org else (),
-                    )
                     for context in contexts:
                         request = Request(
                             principal=_caller(arn),
@@ -370,6 +375,26 @@ def probe_key(key: Key | None, trust: Trust) -> Key:
         return key
     arn = key_arn(None, trust)
     return Key(arn=arn, key_id=_PROBE_NAME, account=trust.owner)
+
+
+def owner_org(policy: Policy, trust: Trust) -> str | None:
+    """The organization to place the owner account's principals in when probing on their behalf.
+
+    A configured trusted organization, else the first one the policy names in `aws:PrincipalOrgID`: a
+    data-perimeter Deny (`StringNotEquals aws:PrincipalOrgID o-...`) names the owner's own
+    organization, and probing the owner's principals as if they were in none would find them denied.
+    """
+    if trust.orgs:
+        return min(trust.orgs)
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            if condition.key_lower != "aws:principalorgid":
+                continue
+            for value in condition.values:
+                literal = text(value)
+                if literal is not None and not _WILDCARD.search(literal) and "${" not in literal:
+                    return literal
+    return None
 
 
 # Operations that reveal nothing secret: verifying a signature, reading the public key or metadata.

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from kmspolicy.conditions import CompiledCondition, RequestContext
 from kmspolicy.rules.statements import StatementFacts, is_account_root
 
 CREATE_GRANT = "kms:CreateGrant"
+_KEY = "kms:grantisforawsresource"
 
 
 def for_aws_resources_only(facts: StatementFacts) -> bool:
-    """`"Bool": {"kms:GrantIsForAWSResource": "true"}`: only services acting for the caller may create
-    grants."""
-    return any(
-        c.operator is not None
-        and c.operator.base == "Bool"
-        and not c.operator.if_exists
-        and any(isinstance(v, str) and v.lower() == "true" for v in c.values)
-        for c in facts.conditions_on("kms:grantisforawsresource")
-    )
+    """Whether the statement allows `kms:CreateGrant` only for grants an AWS service makes for the
+    caller's resources (`"Bool": {"kms:GrantIsForAWSResource": "true"}` and its equivalents).
+
+    Decided with the evaluator's condition semantics: every CreateGrant request carries the key, `false`
+    when the caller creates the grant itself, so the statement is limited to AWS resources when one of
+    its conditions on the key fails for `false`.
+    """
+    conditions = facts.conditions_on(_KEY)
+    if not conditions:
+        return False
+    own_grant = RequestContext({_KEY: ("false",)})
+    return any(not CompiledCondition(c, None).holds(own_grant) for c in conditions)
 
 
 def grants_to_named_principals(facts: StatementFacts) -> bool:

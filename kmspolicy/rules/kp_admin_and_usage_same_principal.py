@@ -30,6 +30,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Principal, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.grant_authority import CREATE_GRANT, for_aws_resources_only
 from kmspolicy.rules.statements import all_kms_actions, is_account_root
 
 _ADMIN = frozenset({"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"})
@@ -46,15 +47,13 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         if not facts.allow:
             continue
-        unlimited_grants = facts.covers("kms:CreateGrant") and not any(
-            c.operator is not None and c.operator.base == "Bool" and "true" in c.values
-            for c in facts.conditions_on("kms:grantisforawsresource")
-        )
-        granted = set(facts.kms_actions & _ADMIN) | ({"kms:CreateGrant"} if unlimited_grants else set())
+        unlimited_grants = facts.covers(CREATE_GRANT) and not for_aws_resources_only(facts)
+        granted = set(facts.kms_actions & _ADMIN) | ({CREATE_GRANT} if unlimited_grants else set())
+        all_of_kms = any(acts == everything for _, acts in facts.item_actions)
         for principal, value in facts.principal_values("AWS"):
             if value == "*" or is_account_root(value):
                 continue
-            if any(acts == everything for _, acts in facts.item_actions):
+            if all_of_kms:
                 star.add(value)
             admin.setdefault(value, set()).update(granted)
             if facts.covers("kms:Decrypt") and value not in decrypt:

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation, Span
 from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import probe_key, satisfying_context
+from kmspolicy.rules.exposure import owner_org, probe_key, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import is_account_root, principal_account
 
@@ -60,13 +60,17 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     if not target.is_key_policy or any(f.statement.effect is None or f.has_unknowns for f in target.facts):
         return
     admins = [f for f in target.facts if f.allow and f.covers(ACTION) and any(f.principal_values("AWS"))]
-    # Without any Deny, an unconditioned Allow naming an AWS principal settles it; no need to evaluate.
-    if not any(f.deny for f in target.facts) and any(not f.statement.conditions for f in admins):
+    # Without a Deny that covers the action, an unconditioned Allow naming an AWS principal settles it;
+    # no need to evaluate.
+    denied = any(f.deny and f.covers(ACTION) for f in target.facts)
+    if not denied and any(not f.statement.conditions for f in admins):
         return
     from kmspolicy.evaluate import evaluate
 
     key = probe_key(target.key, target.trust)
-    situation = Situation(key=key, key_policy=target.policy)
+    situation = Situation(
+        key=key, key_policy=target.policy, caller_org_id=owner_org(target.policy, target.trust)
+    )
     for facts in admins:
         context = satisfying_context(facts.statement)
         for _, value in facts.principal_values("AWS"):

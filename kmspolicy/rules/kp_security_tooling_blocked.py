@@ -31,10 +31,11 @@ Keep the account principal statement, or at least allow the account (or the audi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from kmspolicy.model import Finding, Item, Policy, PolicyKind, Request, Severity, Situation, Span, Statement
 from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import probe_key
+from kmspolicy.rules.exposure import owner_org, probe_key
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import is_account_root, principal_account
 
@@ -42,8 +43,12 @@ READ = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants")
 _ROLE = "AWSServiceRoleForAccessAnalyzer"
 
 
+@cache
 def _auditor_policy() -> Policy:
-    """The IAM side of the service-linked role: it may read every key."""
+    """The IAM side of the service-linked role: it may read every key.
+
+    One object for the whole run: the evaluator compiles a policy once per object.
+    """
     span = Span(file="<access-analyzer-role>")
     statement = Statement(
         index=0,
@@ -67,13 +72,19 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         and all(f.covers(a) for a in READ)
         and any(is_account_root(v) and principal_account(v) == owner for _, v in f.principal_values("AWS"))
     ]
-    # The usual case settles without evaluating: an unconditioned delegation and no Deny.
-    if not any(f.deny for f in target.facts) and any(not f.statement.conditions for f in delegating):
+    # The usual case settles without evaluating: an unconditioned delegation and no Deny of these actions.
+    denied = any(f.deny and any(f.covers(a) for a in READ) for f in target.facts)
+    if not denied and any(not f.statement.conditions for f in delegating):
         return
     from kmspolicy.evaluate import evaluate
 
     key = probe_key(target.key, target.trust)
-    situation = Situation(key=key, key_policy=target.policy, identity_policies=(_auditor_policy(),))
+    situation = Situation(
+        key=key,
+        key_policy=target.policy,
+        identity_policies=(_auditor_policy(),),
+        caller_org_id=owner_org(target.policy, target.trust),
+    )
     caller = f"arn:aws:sts::{owner}:assumed-role/{_ROLE}/access-analyzer"
     blocked = [
         action

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kmspolicy import catalog
 from kmspolicy.model import Condition, Item, Principal, Span, Statement, Unknown
@@ -20,6 +21,7 @@ def all_kms_actions() -> frozenset[str]:
     return catalog.expand_actions("kms:*")
 
 
+@lru_cache(maxsize=8192)
 def principal_account(value: str) -> str | None:
     """The account a principal value belongs to: `123456789012`, or the account field of an ARN."""
     if _ACCOUNT_ID.match(value):
@@ -31,6 +33,7 @@ def principal_account(value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def is_account_root(value: str) -> bool:
     """An account principal (`123456789012` or `arn:<partition>:iam::123456789012:root`)."""
     if _ACCOUNT_ID.match(value):
@@ -42,6 +45,14 @@ def is_account_root(value: str) -> bool:
 def text(value: str | Unknown) -> str | None:
     """The literal text of a value, None for a value unknown before deployment."""
     return value if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _expand(values: tuple[str | None, ...]) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
+    """The KMS permissions each Action value covers (None: unknown before deployment, covers none), and
+    all of them. Cached by the whole list: policies repeat the same lists (console defaults)."""
+    each = tuple(catalog.expand_actions(v) if v is not None else frozenset() for v in values)
+    return each, frozenset().union(*each)
 
 
 class StatementFacts:
@@ -70,33 +81,18 @@ class StatementFacts:
         self.statement = statement
         self.allow = statement.effect == "Allow"
         self.deny = statement.effect == "Deny"
-        items = statement.action if statement.action is not None else statement.not_action
-        unknowns = False
-        item_actions: list[tuple[Item, frozenset[str]]] = []
-        values: list[str] = []
-        for item in items or ():
-            value = item.value
-            if isinstance(value, str):
-                values.append(value)
-                item_actions.append((item, catalog.expand_actions(value)))
-            else:
-                unknowns = True
-                item_actions.append((item, frozenset()))
-        self.item_actions: tuple[tuple[Item, frozenset[str]], ...] = tuple(item_actions)
+        items = (statement.action if statement.action is not None else statement.not_action) or ()
+        written = tuple(item.value if isinstance(item.value, str) else None for item in items)
+        expanded, covered = _expand(written)
+        unknowns = None in written
+        self.item_actions: tuple[tuple[Item, frozenset[str]], ...] = tuple(zip(items, expanded, strict=True))
         """Each Action/NotAction item with the KMS permissions its pattern covers."""
-        covered: frozenset[str] = (
-            frozenset().union(*(acts for _, acts in item_actions))
-            if len(item_actions) > 1
-            else item_actions[0][1]
-            if item_actions
-            else frozenset()
-        )
         # NotAction: every KMS permission not listed.
         self.kms_actions: frozenset[str] = (
             all_kms_actions() - covered if statement.not_action is not None else covered
         )
         """The KMS permissions this statement applies to."""
-        self.action_values: tuple[str, ...] = tuple(values)
+        self.action_values: tuple[str, ...] = tuple(v for v in written if v is not None)
         self.principals: tuple[Principal, ...] = statement.principal or ()
         # `"*"` / `{"AWS": "*"}`: every AWS principal of every account.
         self.wildcard_principals: tuple[Principal, ...] = tuple(

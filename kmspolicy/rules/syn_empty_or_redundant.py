@@ -32,7 +32,10 @@ from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     seen_statements: dict[tuple[object, ...], int] = {}
-    for facts in target.facts:
+    # Only statements of the same shape can repeat each other: the full signature is built for those.
+    shapes = [_shape(f.statement) for f in target.facts]
+    repeated_shapes = {shape for shape in shapes if shapes.count(shape) > 1}
+    for facts, shape in zip(target.facts, shapes, strict=True):
         statement = facts.statement
         entries = facts.item_actions
         for i, (item, covered) in enumerate(entries if len(entries) > 1 else ()):
@@ -57,7 +60,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 yield target.report(
                     RULE, f"`{condition.key}` lists `{repeated}` twice", condition.span, statement
                 )
-        if len(target.facts) < 2:
+        if shape not in repeated_shapes:
             continue
         signature = _signature(statement)
         if signature in seen_statements:
@@ -69,6 +72,24 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             )
         else:
             seen_statements[signature] = statement.index
+
+
+def _shape(statement: Statement) -> tuple[object, ...]:
+    """What equal signatures have in common, cheap to compute: the effect and the size of each element."""
+
+    def size(items: tuple[object, ...] | None) -> int | None:
+        return None if items is None else len(items)
+
+    return (
+        statement.effect,
+        size(statement.principal),
+        size(statement.not_principal),
+        size(statement.action),
+        size(statement.not_action),
+        size(statement.resource),
+        size(statement.not_resource),
+        len(statement.conditions),
+    )
 
 
 def _signature(statement: Statement) -> tuple[object, ...]:

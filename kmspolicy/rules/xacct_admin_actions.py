@@ -4,7 +4,11 @@
 A key-policy `Allow` that gives `kms:PutKeyPolicy`, `kms:CreateGrant`, `kms:ScheduleKeyDeletion`,
 `kms:DisableKey`, `kms:UpdateKeyDescription` (or any pattern covering them, such as `kms:*`) to a
 principal of an untrusted account, or to `*` when the evaluator finds the statement reachable from an
-untrusted account.
+untrusted account. `kms:CreateGrant` and `kms:RevokeGrant` that the statement's conditions limit to AWS
+resources (`"Bool": {"kms:GrantIsForAWSResource": "true"}`, the console default for external key users)
+are not administration: only an AWS service acting for the principal's own resources can call them.
+When the owner account is unknown, named principals are not judged (any of them may be in the owner
+account); `xacct-principal` (KMS013) lists them and asks for the owner.
 
 ## Why it is risky
 Whoever administers a key controls it: an outsider with `kms:CreateGrant` can mint itself any
@@ -32,7 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.rules.condition_keys import actions_carrying
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.grant_authority import for_aws_resources_only
 from kmspolicy.rules.statements import StatementFacts, principal_account
 
 ADMIN_ACTIONS = frozenset(
@@ -56,7 +62,9 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         if not facts.allow:
             continue
-        item, granted = facts.first_item_covering(ADMIN_ACTIONS)
+        if facts.kms_actions.isdisjoint(ADMIN_ACTIONS):
+            continue
+        item, granted = facts.first_item_covering(_administration(facts))
         if not granted:
             continue
         who = _outsider(target, facts)
@@ -71,9 +79,23 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         )
 
 
+def _administration(facts: StatementFacts) -> frozenset[str]:
+    """The administrative actions the statement can give.
+
+    Grant operations limited to AWS services acting for the principal's own resources (the console's
+    "Allow attachment of persistent resources" for external key users) administer nothing: the
+    principal cannot call them itself, so it cannot grant itself or anyone else an operation.
+    """
+    if for_aws_resources_only(facts):
+        return ADMIN_ACTIONS - actions_carrying("kms:grantisforawsresource")
+    return ADMIN_ACTIONS
+
+
 def _outsider(target: PolicyTarget, facts: StatementFacts) -> str | None:
     if facts.wildcard_principals and target.exposure(facts) is not None:
         return "principal `*` (any account)"
+    if target.trust.owner is None:
+        return None  # any named account may be the owner; KMS013 names them and asks for `--account`
     for principal, value in facts.principal_values("AWS"):
         account = principal_account(value)
         if account is not None and "*" not in account and not target.trust.trusts_account(account):

@@ -120,7 +120,7 @@ class HypothesisDraw:
 
     def chance(self, p: float) -> bool:
         # shrinks to False; p is the probability of True under random generation
-        result: bool = self.draw(st.integers(0, 999)) < int(p * 1000)
+        result: bool = self.draw(st.integers(0, 999)) >= 1000 - int(p * 1000)
         return result
 
     def count(self, low: int, high: int) -> int:
@@ -468,7 +468,7 @@ def _grant(draw: Draw, index: int, request_principal: str) -> Document:
 # --------------------------------------------------------------------------- the request context
 
 
-def _context(draw: Draw, used: dict[str, list[str]], grants: list[Document]) -> dict[str, Any]:
+def _context(draw: Draw, action: str, used: dict[str, list[str]], grants: list[Document]) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for key, policy_values in used.items():
         if key == "aws:CurrentTime" or (key in DERIVED and not draw.chance(0.03)):
@@ -493,10 +493,16 @@ def _context(draw: Draw, used: dict[str, list[str]], grants: list[Document]) -> 
                     spelled = k if draw.chance(0.7) else k.swapcase()
                     context[f"kms:EncryptionContext:{spelled}"] = v if draw.chance(0.8) else "other"
     if draw.chance(0.7):
+        # NOW is listed twice (once by value): most requests come at the time the grant dates are set around
         context["aws:CurrentTime"] = draw.choice((NOW, "2026-03-01T12:00:00Z", "2026-06-01T00:00:00Z"))
     ec = [k for k in context if k.lower().startswith("kms:encryptioncontext:")]
     if ec and "kms:EncryptionContextKeys" in context and draw.chance(0.5):
         context["kms:EncryptionContextKeys"] = [k.split(":", 2)[2] for k in ec]
+    if ec and action == "kms:CreateGrant":
+        # for CreateGrant the context pairs are the new grant's constraint, which has a type (§3.1)
+        context["kms:GrantConstraintType"] = draw.choice(
+            ("EncryptionContextSubset", "EncryptionContextEquals")
+        )
     return context
 
 
@@ -565,7 +571,7 @@ def scenario_document(draw: Draw) -> Document:
         request["resource"] = (
             ALIAS_ARN if draw.chance(0.5 if action == "kms:CreateAlias" else 0.1) else KEY_ARN
         )
-    context = _context(draw, used, grants)
+    context = _context(draw, action, used, grants)
     if context:
         request["context"] = context
     tokens = [g["GrantToken"] for g in grants if "GrantToken" in g and draw.chance(0.5)]
