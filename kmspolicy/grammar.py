@@ -48,6 +48,7 @@ def _parser(name: str) -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         transformer=_BUILDERS[name](),
+        cache=True,  # the LALR tables are built once per machine, not on every run
     )
 
 

@@ -49,9 +49,10 @@ def lint(
     grant_rules = [r for r in chosen if isinstance(r, GrantRule)]
     opts = options if options is not None else Options.from_config(config)
     findings: list[Finding] = []
-    # The rules allocate many short-lived, acyclic objects; with the collector on, each of its full
-    # passes re-walks every parsed document, which cost as much as the rules themselves (benchmarks/
-    # bench_lint.py). Reference counting frees what the rules drop; cycles wait until the end.
+    # The rules allocate many short-lived, acyclic objects. With the collector on, its passes re-walk
+    # every document not frozen by `parse_paths` (built by `parse_text` or in code): before the parser
+    # froze what it reads, that was half of the first lint of 1,000 documents (1.06 s, 0.48 s paused).
+    # Reference counting frees what the rules drop; any cycle waits until the collector is back on.
     collecting = gc.isenabled()
     gc.disable()
     try:

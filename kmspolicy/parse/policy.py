@@ -362,7 +362,7 @@ def _check_combinations(
 ) -> None:
     """Exactly one of each pair, and Principal where the policy kind needs it (and nowhere else)."""
     ctx = reading.ctx
-    pairs = (("Action", "NotAction"), ("Resource", "NotResource"))
+    pairs: tuple[tuple[str, str], ...] = (("Action", "NotAction"), ("Resource", "NotResource"))
     if reading.kind is PolicyKind.TRUST:
         # A trust policy is about the role it is attached to: IAM rejects `Resource` there
         # ("Has prohibited field Resource"), so its absence is the norm, not a problem.

@@ -358,6 +358,7 @@ class _Builder:
         self.held: dict[tuple[str, str], set[str]] = defaultdict(set)  # (node, key) -> actions allowed
         self._situations: dict[tuple[int, int], tuple[Subject, Target, Situation]] = {}
         self._globs: list[tuple[str, ArnGlob]] | None = None
+        self._contexts: dict[tuple[object, ...], list[dict[str, ContextValue]]] = {}
         self._classes: dict[
             tuple[int, int], tuple[dict[str, Key], dict[str, Target], dict[str, list[str]]]
         ] = {}
@@ -543,7 +544,7 @@ class _Builder:
             signature = (
                 _policy_print(target.key_policy or key.policy),
                 key.policy_declared,
-                tuple((g.grant_id, g.grantee_principal) for g in target.grants),
+                tuple((g.grant_id, g.grantee_principal) for g in target.grants if not _personal_grant(g)),
                 id(target.rcps),
                 tuple(sorted(key.tags.items())),
                 key.aliases,
@@ -589,56 +590,85 @@ class _Builder:
         add: _AddEdge,
         targets: dict[str, Target] | None = None,
     ) -> None:
-        """Decide every actor x key x action, plain context first, then the witness contexts."""
+        """Decide every actor x key x action, plain context first, then the witness contexts.
+
+        Work units: each class of alike keys is decided once on its representative for every actor; a
+        grant to one principal makes that principal's decisions on that key (and on the representative)
+        its own, decided on the key itself.
+        """
         targets = targets or self.targets
         classes = self._key_classes(keys, targets)
-        reps = list(classes)
+        named = {arn: _grantee_names(targets[arn]) for arn in keys}
+        everyone = list(range(len(actors)))
+        units: list[tuple[str, list[str], list[int], bool]] = [
+            (rep, members, everyone, False) for rep, members in classes.items()
+        ]
+        for rep, members in classes.items():
+            for arn in members:
+                names = named[arn] | named[rep]
+                own = [i for i, a in enumerate(actors) if _named_by(a.subject.principal, names)]
+                if own:
+                    units.append((arn, [arn], own, True))
+        for rep, members, chosen, personal in units:
+            self._decide_unit(actors, chosen, targets, rep, members, personal, named, actions, add)
+
+    def _decide_unit(
+        self,
+        actors: list[Actor],
+        chosen: list[int],
+        targets: dict[str, Target],
+        rep: str,
+        members: list[str],
+        personal: bool,
+        named: dict[str, frozenset[str]],
+        actions: Sequence[str],
+        add: _AddEdge,
+    ) -> None:
+        """One target decided for some actors; the answers hold for every member key of the unit."""
+        target = targets[rep]
         subjects = [a.subject for a in actors]
-        rep_targets = [targets[r] for r in reps]
-        plain = evaluate_grid(subjects, rep_targets, actions)
+
+        def emit(s: int, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+            principal = subjects[s].principal
+            for arn in members:
+                if not applicable(targets[arn].key, action):
+                    continue
+                if not personal and _named_by(principal, named[arn] | named[rep]):
+                    continue  # a grant names this principal: its own unit decides it on this key
+                add(actors[s], arn, action, _remap(decision, target, targets[arn]), context)
+
+        grid = evaluate_grid([subjects[i] for i in chosen], [target], actions)
         # subjects that evaluate_grid decided together (one Decision object) stay alike under any request
         # context, so a witness found for one of them holds for all
-        denied: dict[tuple[int, int, str], list[int]] = defaultdict(list)
-        for (s, t, action), decision in plain.items():
+        denied: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for (i, _, action), decision in grid.items():
             if decision.effect == "ALLOW":
-                for arn in classes[reps[t]]:
-                    if applicable(keys[arn], action):
-                        add(actors[s], arn, action, decision, {})
+                emit(chosen[i], action, decision, {})
             else:
-                denied[(t, id(decision), action)].append(s)
-        contexts_of: dict[tuple[object, ...], list[dict[str, ContextValue]]] = {}
-        for (t, _, action), members in denied.items():
-            target = rep_targets[t]
-            subject = subjects[members[0]]
-            policies = (
-                target.key_policy or target.key.policy,
-                *subject.identity_policies,
-                subject.permission_boundary,
-            )
+                denied[(id(decision), action)].append(chosen[i])
+        policy = target.key_policy or target.key.policy
+        for (_, action), group in denied.items():
+            subject = subjects[group[0]]
+            policies = (policy, *subject.identity_policies, subject.permission_boundary)
             signature = (
                 id(target),
                 action,
                 subject.principal if target.grants else None,
                 *(id(p) for p in policies),
             )
-            contexts = contexts_of.get(signature)
+            contexts = self._contexts.get(signature)
             if contexts is None:
                 contexts = _witnesses(policies, target.grants, action, subject.principal)
-                contexts_of[signature] = contexts
+                self._contexts[signature] = contexts
             if not contexts:
                 continue
             situation = self._situation_of(subject, target)
-            arn_of = str(target.key.arn)
             for context in contexts:
-                request = Request(
-                    principal=subject.principal, action=action, resource=arn_of, context=context
-                )
+                request = Request(principal=subject.principal, action=action, resource=rep, context=context)
                 decision = evaluate(situation, request, trace=False)
                 if decision.effect == "ALLOW":
-                    for s in members:
-                        for arn in classes[reps[t]]:
-                            if applicable(keys[arn], action):
-                                add(actors[s], arn, action, decision, context)
+                    for s in group:
+                        emit(s, action, decision, context)
                     break
 
     def _situation_of(self, subject: Subject, target: Target) -> Situation:
@@ -958,18 +988,19 @@ class _Builder:
             for v in victims
         ]
         found: dict[str, list[tuple[str, str, Decision]]] = {}
-        if not victims:
-            return found
-        classes = self._key_classes(self.keys, self.targets)
-        reps = list(classes)
-        grid = evaluate_grid(changed, [self.targets[r] for r in reps], self.actions)
-        for (s, t, action), decision in grid.items():
-            if decision.effect != "ALLOW":
-                continue
-            victim = victims[s]
-            for arn in classes[reps[t]]:
-                if action not in self.held.get((victim.node, arn), set()):
-                    found.setdefault(victim.node, []).append((arn, action, decision))
+        hypothetical = [
+            Actor(v.node, v.kind, subject, v.account, v.external, v.label, v.hypothetical)
+            for v, subject in zip(victims, changed, strict=True)
+        ]
+
+        def add(
+            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+        ) -> None:
+            if not context and action not in self.held.get((actor.node, arn), set()):
+                found.setdefault(actor.node, []).append((arn, action, decision))
+
+        if hypothetical:
+            self._access(hypothetical, self.keys, self.actions, add)
         return found
 
 
@@ -999,6 +1030,59 @@ def applicable(key: Key, action: str) -> bool:
     if ":kms:" not in str(key.arn):
         return True
     return all(key.key_usage == usage or action not in actions for usage, actions in _USAGE_ONLY.items())
+
+
+def _personal_grant(grant: Grant) -> bool:
+    """A grant to one user or role: it matters only to that principal (and its sessions)."""
+    grantee = grant.grantee_principal
+    return isinstance(grantee, str) and (
+        ":role/" in grantee or ":user/" in grantee or ":assumed-role/" in grantee
+    )
+
+
+def _grantee_names(target: Target) -> frozenset[str]:
+    """(account, name) of the users and roles that this target's grants name, as `account/name`."""
+    return frozenset(_principal_name(str(g.grantee_principal)) for g in target.grants if _personal_grant(g))
+
+
+def _principal_name(arn: str) -> str:
+    # role paths and session names do not change who a grant names (§2.2)
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return arn
+    resource = parts[5]
+    if resource.startswith("assumed-role/"):
+        return f"{parts[4]}/role/{resource.split('/')[1]}"
+    kind = resource.split("/", 1)[0]
+    return f"{parts[4]}/{kind}/{resource.rsplit('/', 1)[-1]}"
+
+
+def _named_by(principal: str, names: frozenset[str]) -> bool:
+    return bool(names) and _principal_name(principal) in names
+
+
+def _remap(decision: Decision, source: Target, target: Target) -> Decision:
+    """A decision made on one key of a class, as it reads on another: the same statements and grants,
+    with the other key's positions."""
+    if source is target or not decision.determining:
+        return decision
+    source_policy = source.key_policy or source.key.policy
+    policy = target.key_policy or target.key.policy
+    grants = {g.grant_id: g for g in target.grants}
+    refs = []
+    for ref in decision.determining:
+        if (
+            ref.layer == "key_policy"
+            and policy is not None
+            and source_policy is not None
+            and ref.index is not None
+        ):
+            statement = policy.statements[ref.index]
+            ref = ref.model_copy(update={"policy": policy.name, "span": statement.span})
+        elif ref.layer == "grant" and ref.grant_id in grants:
+            ref = ref.model_copy(update={"span": grants[ref.grant_id].span})
+        refs.append(ref)
+    return decision.model_copy(update={"determining": tuple(refs)})
 
 
 def _witnesses(
