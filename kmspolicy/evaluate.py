@@ -116,6 +116,11 @@ _IAM_ONLY_PREFIXES = ("aws:resourcetag/",)
 _IAM_ONLY_KEYS = frozenset({"kms:resourcealiases"})
 
 
+def _iam_only(key: str) -> bool:
+    """Keys KMS evaluates only in IAM policies: `aws:ResourceTag/*`, `kms:ResourceAliases` (§1.9)."""
+    return key in _IAM_ONLY_KEYS or key.startswith(_IAM_ONLY_PREFIXES)
+
+
 # --------------------------------------------------------------------------- callers
 
 
@@ -693,6 +698,7 @@ class _Req:
 
     __slots__ = (
         "_iam_context",
+        "_key_policy_context",
         "action",
         "alias",
         "caller",
@@ -754,6 +760,7 @@ class _Req:
         self.explicit = {k.lower(): _context_values(v) for k, v in request.context.items()}
         self.context = RequestContext(self.explicit, self._derive)
         self._iam_context: RequestContext | None = None
+        self._key_policy_context: RequestContext | None = None
         self.static: _Static | None = None
 
     def _keyless_target(self, request: Request) -> str:
@@ -776,7 +783,13 @@ class _Req:
     def context_for(self, layer: str) -> RequestContext:
         """Key policies do not see `aws:ResourceTag/*` or `kms:ResourceAliases` (§1.9); IAM policies do."""
         if layer == "key_policy":
-            return self.context
+            # Also when the request sets them: KMS does not evaluate these keys in key policies.
+            if self._key_policy_context is None:
+                base = self.context
+                self._key_policy_context = RequestContext(
+                    {}, lambda key: None if _iam_only(key) else base.get(key)
+                )
+            return self._key_policy_context
         if self._iam_context is None:
             base = self.context
             self._iam_context = RequestContext({}, lambda key: self._derive_iam(key) or base.get(key))
@@ -788,7 +801,7 @@ class _Req:
 
     def _derive_iam(self, key: str) -> ContextValues | None:
         explicit = self.context.get(key)
-        if explicit is not None or not (key in _IAM_ONLY_KEYS or key.startswith(_IAM_ONLY_PREFIXES)):
+        if explicit is not None or not _iam_only(key):
             return None
         k = self.ev.situation.key
         if self.target_kind != "key" or k is None:
@@ -799,7 +812,7 @@ class _Req:
 
     def _derive(self, key: str) -> ContextValues | None:
         """The condition keys AWS fills in by itself (§3.1, §3.3), unless the request sets them."""
-        if key in _IAM_ONLY_KEYS or key.startswith(_IAM_ONLY_PREFIXES):
+        if _iam_only(key):
             return None
         caller = self.caller
         situation = self.ev.situation
@@ -1334,6 +1347,8 @@ class Evaluator:
                     else "the new grant's operations are within this grant's"
                 ),
             )
+            strict, why_strict = _child_constraint_type(grant, req.context.single("kms:grantconstrainttype"))
+            yield "ChildConstraints", strict, lambda: why_strict
 
     def _consistent(self, grant: Grant, req: _Req) -> bool:
         # effective once older than the consistency window, or when its token is in the request (§1.5);
@@ -1572,6 +1587,25 @@ def _identity_gap(action: str, identity: Sequence[object], boundary_ok: bool, se
     if not session_ok:
         return f"no session policy allows `{action}`"
     return f"no resource-based policy allows `{action}`"
+
+
+def _child_constraint_type(grant: Grant, child: str | None) -> tuple[bool, str]:
+    """A child grant is at least as strict as its parent: Subset may become Equals, never the reverse,
+    and a constrained parent cannot make an unconstrained child (§1.5 "Who can create grants")."""
+    constraints = grant.constraints
+    if constraints is None or (
+        constraints.encryption_context_equals is None and constraints.encryption_context_subset is None
+    ):
+        return True, "this grant has no constraints for the new grant to keep"
+    allowed = (
+        ("EncryptionContextEquals",)
+        if constraints.encryption_context_equals is not None
+        else ("EncryptionContextEquals", "EncryptionContextSubset")
+    )
+    if child in allowed:
+        return True, f"the new grant's `{child}` constraint is at least as strict as this grant's"
+    shown = "no constraint" if child is None else f"an `{child}` constraint"
+    return False, f"the new grant would have {shown}, looser than this grant's `{allowed[0]}`"
 
 
 def _grant_ref(grant: Grant) -> StatementRef:

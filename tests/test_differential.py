@@ -7,7 +7,7 @@ goes through both as well. The fast slice here is deterministic: hypothesis dera
 loop; the long run is `python benchmarks/differential.py --cases 200000` or `pytest --slow`.
 
 Every mismatch found so far is a scenario file under tests/scenarios/differential/ with the outcome the
-reference gives; those the evaluator still gets wrong are listed in `EVALUATOR_PENDING`.
+reference gives, so it stays fixed in both implementations.
 """
 
 from __future__ import annotations
@@ -25,20 +25,6 @@ from tests.differential.strategies import RandomDraw, scenario_document, scenari
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FILES = sorted(path for path in SCENARIOS.rglob("*") if path.suffix in (".yaml", ".yml", ".json"))
-
-# Scenario files (relative to tests/scenarios) on which the evaluator still disagrees with the reference,
-# and so with the simulator; the lead fixes the evaluator. Strict: once it agrees, the entry must go.
-EVALUATOR_PENDING: dict[str, str] = {
-    "differential/resource_tag_in_request_is_not_seen_by_key_policy.yaml": (
-        "evaluator: a request-set aws:ResourceTag/* reaches key-policy conditions (§1.9, §9 q23)"
-    ),
-    "differential/child_grant_cannot_loosen_equals_to_subset.yaml": (
-        "evaluator: CreateGrant through a grant does not check the child's constraint type (§1.5)"
-    ),
-    "differential/resource_aliases_in_request_is_not_seen_by_key_policy.yaml": (
-        "evaluator: a request-set kms:ResourceAliases reaches key-policy conditions (§1.9)"
-    ),
-}
 
 
 def _check(document: Document, path: Path) -> None:
@@ -70,14 +56,7 @@ def test_long_run_agrees(tmp_path: Path) -> None:
         _check(scenario_document(RandomDraw(random.Random(f"slow:{i}"))), tmp_path / "case.json")
 
 
-def _case(path: Path) -> object:
-    name = path.relative_to(SCENARIOS).as_posix()
-    reason = EVALUATOR_PENDING.get(name)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(path, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("path", [_case(path) for path in FILES])
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(SCENARIOS).as_posix())
 def test_scenario_files_agree(path: Path) -> None:
     scenarios, _ = load_scenarios(path, SourceSet())
     assert scenarios, f"{path} holds no scenario"
@@ -87,7 +66,3 @@ def test_scenario_files_agree(path: Path) -> None:
         if not found.agrees:
             problems.append(f"{scenario.name}: {found.summary()}")
     assert not problems, "\n".join(problems)
-
-
-def test_pending_entries_name_existing_files() -> None:
-    assert all((SCENARIOS / name).is_file() for name in EVALUATOR_PENDING)

@@ -129,6 +129,8 @@ class AccessGraph:
     keys: dict[str, Key]
     targets: dict[str, Target]
     notes: list[str] = field(default_factory=list)
+    # explained steps, built once per edge however many questions walk it (kmspolicy.review.questions)
+    steps: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     def situation(self, node: str, key_arn: str) -> Situation:
         """The evaluator's situation of `node` calling on `key_arn` (what an access edge was decided in)."""
@@ -598,23 +600,31 @@ class _Builder:
         """
         targets = targets or self.targets
         classes = self._key_classes(keys, targets)
-        named = {arn: _grantee_names(targets[arn]) for arn in keys}
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for i, a in enumerate(actors):
+            by_name[_principal_name(a.subject.principal)].append(i)
+        named: dict[str, frozenset[str]] = {}
+        for rep, members in classes.items():
+            for arn in members:
+                # a grant on the representative decides its grantee there, so it is personal everywhere
+                named[arn] = _grantee_names(targets[arn]) | _grantee_names(targets[rep])
         everyone = list(range(len(actors)))
         units: list[tuple[str, list[str], list[int], bool]] = [
             (rep, members, everyone, False) for rep, members in classes.items()
         ]
-        for rep, members in classes.items():
+        for members in classes.values():
             for arn in members:
-                names = named[arn] | named[rep]
-                own = [i for i, a in enumerate(actors) if _named_by(a.subject.principal, names)]
+                own = sorted({i for name in named[arn] for i in by_name.get(name, ())})
                 if own:
                     units.append((arn, [arn], own, True))
+        names = [_principal_name(a.subject.principal) for a in actors]
         for rep, members, chosen, personal in units:
-            self._decide_unit(actors, chosen, targets, rep, members, personal, named, actions, add)
+            self._decide_unit(actors, names, chosen, targets, rep, members, personal, named, actions, add)
 
     def _decide_unit(
         self,
         actors: list[Actor],
+        names: list[str],
         chosen: list[int],
         targets: dict[str, Target],
         rep: str,
@@ -628,14 +638,20 @@ class _Builder:
         target = targets[rep]
         subjects = [a.subject for a in actors]
 
+        remapped: dict[tuple[int, str], Decision] = {}
+
         def emit(s: int, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
-            principal = subjects[s].principal
+            name = names[s]
             for arn in members:
                 if not applicable(targets[arn].key, action):
                     continue
-                if not personal and _named_by(principal, named[arn] | named[rep]):
+                if not personal and name in named[arn]:
                     continue  # a grant names this principal: its own unit decides it on this key
-                add(actors[s], arn, action, _remap(decision, target, targets[arn]), context)
+                found = remapped.get((id(decision), arn))
+                if found is None:
+                    found = _remap(decision, target, targets[arn])
+                    remapped[(id(decision), arn)] = found
+                add(actors[s], arn, action, found, context)
 
         grid = evaluate_grid([subjects[i] for i in chosen], [target], actions)
         # subjects that evaluate_grid decided together (one Decision object) stay alike under any request
@@ -1055,10 +1071,6 @@ def _principal_name(arn: str) -> str:
         return f"{parts[4]}/role/{resource.split('/')[1]}"
     kind = resource.split("/", 1)[0]
     return f"{parts[4]}/{kind}/{resource.rsplit('/', 1)[-1]}"
-
-
-def _named_by(principal: str, names: frozenset[str]) -> bool:
-    return bool(names) and _principal_name(principal) in names
 
 
 def _remap(decision: Decision, source: Target, target: Target) -> Decision:

@@ -54,7 +54,7 @@ def _graph(source: AccessGraph | Account | Document) -> AccessGraph:
 
 
 def _step(source: str, target: str, data: dict[str, object]) -> Step:
-    return Step(
+    return Step.trusted(
         source=source,
         target=target,
         kind=str(data["kind"]),
@@ -71,7 +71,7 @@ def _reach(ag: AccessGraph, node: str, path: Sequence[Step]) -> Reach:
     conditions: dict[str, ContextValue] = {}
     for step in path:
         conditions.update(step.conditions)
-    return Reach(
+    return Reach.trusted(
         principal=node,
         path=tuple(path),
         conditions=conditions,
@@ -90,10 +90,14 @@ def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
     return found
 
 
-def _assume_in(ag: AccessGraph, node: str) -> Iterator[tuple[str, dict[str, object]]]:
+def _assume_in(ag: AccessGraph, node: str) -> Iterator[tuple[str, Step]]:
     for source, _, data in ag.graph.in_edges(node, data=True):
         if data["kind"] == "assume":
-            yield source, data
+            found = ag.steps.get((source, node, "assume"))
+            if not isinstance(found, Step):
+                found = _step(source, node, data)
+                ag.steps[(source, node, "assume")] = found
+            yield source, found
 
 
 def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
@@ -103,12 +107,12 @@ def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
     queue = deque(sorted(finals, key=lambda n: finals[n].kind != "access"))
     while queue:
         node = queue.popleft()
-        for source, data in _assume_in(ag, node):
+        for source, step in _assume_in(ag, node):
             if source not in paths:
-                paths[source] = [_step(source, node, data), *paths[node]]
+                paths[source] = [step, *paths[node]]
                 queue.append(source)
     reaches = tuple(_reach(ag, node, path) for node, path in sorted(paths.items()))
-    return KeyAccess(key=key, action=action, principals=reaches)
+    return KeyAccess.trusted(key=key, action=action, principals=reaches)
 
 
 def access(
