@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from kmspolicy import __version__
-from kmspolicy.model import Finding, InputKind, Severity
+from kmspolicy.model import Account, Finding, InputKind, Severity
 
 if TYPE_CHECKING:
+    from kmspolicy.parse import ParseResult
     from kmspolicy.parse.source import SourceSet
 
 app = typer.Typer(
@@ -401,6 +402,157 @@ def simulate(
                 error = outcome.get("error") or "none"
                 typer.echo(f"{scenario.file}: {scenario.name}: {outcome['decision']} (error: {error})")
     raise typer.Exit(2 if bad else 0)
+
+
+class ReviewFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+class AnswerFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _review_account(
+    paths: list[str], kind: InputKind | None, account: str | None
+) -> tuple[Account, ParseResult]:
+    """Parse the inputs of `access` / `paths` / `diff` into one account; exit 2 on unreadable input."""
+    from kmspolicy.parse import parse_paths
+    from kmspolicy.parse.context import INPUT_ERROR_RULES
+    from kmspolicy.review import merged_account
+
+    parsed = parse_paths(paths, kind=kind, account=account)
+    errors = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
+    if errors or not parsed.documents:
+        _print_problems(errors, parsed.sources)
+        _fail("cannot review: the input could not be read")
+    return merged_account(parsed.documents, account=account), parsed
+
+
+@app.command()
+def access(
+    paths: Annotated[list[str], typer.Argument(help="A snapshot folder, or policy / template / plan files.")],
+    key: Annotated[str | None, typer.Option(help="Only this key (ARN, key id or alias name).")] = None,
+    principal: Annotated[
+        str | None, typer.Option(help="Instead: every key and action this principal can reach.")
+    ] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. kms:Decrypt.")] = None,
+    format: Annotated[
+        ReviewFormat,
+        typer.Option(
+            "--format", "-f", help="text, json or markdown answers; html, dot or mermaid: the review."
+        ),
+    ] = ReviewFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not to stdout.")] = None,
+    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
+    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
+    trusted_account: Annotated[
+        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
+    ] = None,
+    trusted_org: Annotated[
+        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
+    ] = None,
+) -> None:
+    """Who can use or manage each key: directly, through roles they can assume, grants or escalation."""
+    from kmspolicy.config import LintConfig
+    from kmspolicy.review import section_g_findings
+    from kmspolicy.review.graph import build_graph
+    from kmspolicy.review.questions import access as ask
+    from kmspolicy.review.report import render_access, render_review
+
+    merged, parsed = _review_account(paths, kind, account)
+    graph = build_graph(
+        merged, trusted_accounts=trusted_account or (), trusted_orgs=trusted_org or (), account=account
+    )
+    if format in (ReviewFormat.html, ReviewFormat.dot, ReviewFormat.mermaid):
+        config = LintConfig(
+            trusted_accounts=frozenset(trusted_account or ()), trusted_orgs=frozenset(trusted_org or ())
+        )
+        findings = [
+            f.model_copy(update={"location": parsed.sources.locate(f.span)})
+            for f in section_g_findings(parsed.documents, config, account=account)
+        ]
+        text = render_review(graph, findings, format.value)  # type: ignore[arg-type]
+    else:
+        try:
+            answers = ask(graph, key=key, principal=principal, action=action)
+        except KeyError as error:
+            _fail(str(error.args[0]))
+        text = render_access(graph, answers, format.value)  # type: ignore[arg-type]
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {output}: {error}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def paths(
+    inputs: Annotated[
+        list[str], typer.Argument(help="A snapshot folder, or policy / template / plan files.")
+    ],
+    principal: Annotated[
+        str, typer.Option("--from", help="The starting principal (ARN, name, account, `*`).")
+    ],
+    key: Annotated[str, typer.Option("--to", help="The key (ARN, key id or alias name).")],
+    action: Annotated[str, typer.Option(help="The action to reach.")] = "kms:Decrypt",
+    format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.text,
+    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
+    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
+) -> None:
+    """The shortest and every simple escalation path from a principal to an action on a key."""
+    from kmspolicy.review.graph import build_graph
+    from kmspolicy.review.questions import paths as find_paths
+    from kmspolicy.review.report import render_paths
+
+    merged, _ = _review_account(inputs, kind, account)
+    graph = build_graph(merged, account=account)
+    try:
+        answer = find_paths(graph, principal, key, action)
+    except KeyError as error:
+        _fail(str(error.args[0]))
+    typer.echo(render_paths(graph, answer, format.value), nl=False)  # type: ignore[arg-type]
+    raise typer.Exit(0 if answer.shortest is not None else 1)
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The baseline: snapshot folder, policy, template or plan.")],
+    new: Annotated[str, typer.Argument(help="The changed version, of the same kind.")],
+    removed: Annotated[bool, typer.Option("--removed", help="Also list the access NEW takes away.")] = False,
+    format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.text,
+    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
+    account: Annotated[str | None, typer.Option(help="Owner account id when the inputs do not say.")] = None,
+    trusted_account: Annotated[
+        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
+    ] = None,
+    trusted_org: Annotated[
+        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
+    ] = None,
+) -> None:
+    """Every access NEW allows that OLD does not, each with a witness request; exit 1 when there is any."""
+    from kmspolicy.review.diff import diff as compare
+    from kmspolicy.review.report import render_diff
+
+    old_account, _ = _review_account([old], kind, account)
+    new_account, _ = _review_account([new], kind, account)
+    result = compare(
+        old_account,
+        new_account,
+        account=account,
+        trusted_accounts=trusted_account or (),
+        trusted_orgs=trusted_org or (),
+    )
+    typer.echo(render_diff(result, format.value, removed=removed), nl=False)  # type: ignore[arg-type]
+    raise typer.Exit(1 if result.added else 0)
 
 
 def main() -> None:

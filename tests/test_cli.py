@@ -212,3 +212,43 @@ def test_installed_command_runs_outside_the_source_tree(tmp_path: Path) -> None:
         check=True,
     )
     assert located.stdout.strip()
+
+
+def test_access_lists_who_can_decrypt_with_paths() -> None:
+    code, out, _ = run(
+        "access", str(SAMPLES / "account"), "--key", "alias/app-data", "--action", "kms:Decrypt", "-f", "json"
+    )
+    assert code == 0
+    (answer,) = json.loads(out)
+    assert answer["action"] == "kms:Decrypt"
+    by_principal = {p["principal"]: p for p in answer["principals"]}
+    chain = by_principal["arn:aws:iam::111122223333:role/CiDeployer"]["path"]
+    assert [step["target"].rsplit("/", 1)[-1] for step in chain[:2]] == ["DeployRole", "DataRole"]
+    assert chain[-1]["action"] == "kms:Decrypt"
+
+
+def test_paths_explains_each_hop_and_exits_1_without_a_path() -> None:
+    code, out, _ = run("paths", str(SAMPLES / "account"), "--from", "CiDeployer", "--to", "alias/app-data")
+    assert code == 0
+    assert "can assume DeployRole" in out
+    assert "can assume DataRole" in out
+
+
+def test_diff_exits_1_on_new_access_and_0_on_none() -> None:
+    old = str(SAMPLES / "policies" / "key-policy-least-privilege.json")
+    new = str(SAMPLES / "policies" / "key-policy-public.json")
+    code, out, _ = run("diff", old, new, "--account", "111122223333", "-f", "json")
+    assert code == 1
+    added = json.loads(out)["added"]
+    assert any(change["principal"] == "*" for change in added)
+    code, out, _ = run("diff", old, old, "--account", "111122223333")
+    assert code == 0
+    assert out.startswith("new access: 0")
+
+
+def test_access_unreadable_input_exits_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    code, _, err = run("access", str(broken))
+    assert code == 2
+    assert "cannot review" in err

@@ -162,11 +162,18 @@ def render_paths(graph: AccessGraph, answer: PathsAnswer, fmt: AnswerFormat = "t
     return "\n".join(lines) + "\n"
 
 
-def render_diff(result: DiffResult, fmt: AnswerFormat = "text") -> str:
+def render_diff(result: DiffResult, fmt: AnswerFormat = "text", *, removed: bool = True) -> str:
+    """New access, and with `removed` the access the change takes away."""
     if fmt == "json":
-        return json.dumps(diff_json(result), indent=2)
+        shown = diff_json(result)
+        if not removed:
+            del shown["removed"]
+        return json.dumps(shown, indent=2)
     lines: list[str] = []
-    for title, changes in (("new access", result.added), ("removed access", result.removed)):
+    sections = [("new access", result.added)]
+    if removed:
+        sections.append(("removed access", result.removed))
+    for title, changes in sections:
         lines.append(f"{title}: {len(changes)}" if fmt == "text" else f"### {title} ({len(changes)})\n")
         for c in changes:
             flag = " [external]" if c.external else ""

@@ -9,9 +9,11 @@ false-positive class of catalogue §2.1 that it protects against.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +22,9 @@ from kmspolicy.config import LintConfig
 from kmspolicy.data import data_dir
 from kmspolicy.model import Finding, InputKind
 from kmspolicy.rules.framework import Options
+
+if TYPE_CHECKING:
+    from kmspolicy.parse import ParseResult
 
 
 class Expected(BaseModel):
@@ -35,7 +40,10 @@ class Case(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    input: str
+    input: str = ""
+    # An account snapshot instead of `input`: relative path -> file text, laid out as a snapshot folder
+    # (for rules that need what only snapshots carry, such as SCPs and RCPs).
+    snapshot: dict[str, str] | None = None
     kind: InputKind | None = InputKind.KEY_POLICY  # None: let the parser detect it
     file: str = "policy.json"
     account: str | None = None
@@ -87,10 +95,23 @@ class Outcome:
 
 def run_case(rule_id: str, case: Case) -> Outcome:
     """Parse the case input, lint it, and keep the findings of `rule_id` (parser ones included)."""
-    from kmspolicy.lint import lint
-    from kmspolicy.parse import parse_text
+    from kmspolicy.parse import parse_paths, parse_text
 
-    parsed = parse_text(case.input, case.file, kind=case.kind, account=case.account)
+    if case.snapshot is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder) / "snapshot"
+            for name, text in case.snapshot.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            parsed = parse_paths([str(root)], kind=InputKind.SNAPSHOT, account=case.account)
+            return _outcome(rule_id, case, parsed)
+    return _outcome(rule_id, case, parse_text(case.input, case.file, kind=case.kind, account=case.account))
+
+
+def _outcome(rule_id: str, case: Case, parsed: ParseResult) -> Outcome:
+    from kmspolicy.lint import lint
+
     found = [
         *parsed.findings,
         *lint(parsed.documents, config=case.config(), account=case.account, options=case.lint_options()),
