@@ -28,9 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
-
-import networkx as nx
+from typing import TYPE_CHECKING, Literal
 
 from kmspolicy.catalog import GRANT_OPERATIONS
 from kmspolicy.conditions import ArnGlob
@@ -100,6 +98,10 @@ _ALLOW_ALL = Policy(
     ),
     span=_SYNTH,
 )
+
+if TYPE_CHECKING:
+    # networkx costs ~90 ms to import; every `kmspolicy lint` registers these rules, few build a graph.
+    import networkx as nx
 
 
 _AddEdge = Callable[["Actor", str, str, Decision, dict[str, ContextValue]], None]
@@ -351,6 +353,8 @@ class _Builder:
         self.orgs = orgs
         self.scps = org_levels(account.scps, self.owner)
         self.rcps = org_levels(account.rcps, self.owner)
+        import networkx as nx
+
         self.g = nx.MultiDiGraph()
         self.actors: dict[str, Actor] = {}
         self.keys = {str(k.arn): k for k in account.keys if isinstance(k.arn, str)}
@@ -951,6 +955,8 @@ class _Builder:
 
     def _by_iam_write(self, internal: list[Actor]) -> None:
         """A principal that can write the identity policy of itself, or of a role it can assume."""
+        import networkx
+
         by_node = {a.node: a for a in internal}
         assume = self.g.edge_subgraph(
             [(u, v, k) for u, v, k, d in self.g.edges(keys=True, data=True) if d["kind"] == "assume"]
@@ -958,7 +964,7 @@ class _Builder:
         enabled: list[tuple[Actor, Actor, str, Decision]] = []
         for writer in internal:
             reachable = {writer.node} | (
-                set(nx.descendants(assume, writer.node)) if writer.node in assume else set()
+                set(networkx.descendants(assume, writer.node)) if writer.node in assume else set()
             )
             for node in sorted(reachable):
                 victim = by_node.get(node)

@@ -12,7 +12,6 @@ import itertools
 from collections import deque
 from collections.abc import Iterator, Sequence
 
-import networkx as nx
 from pydantic import Field
 
 from kmspolicy.model import Account, ContextValue, Document, Frozen, StatementRef
@@ -180,6 +179,8 @@ def paths(source: AccessGraph | Account | Document, principal: str, key: str, ac
     for source_node, _, data in ag.graph.in_edges(arn, data=True):
         if data["kind"] in _FINAL and data["action"] == action:
             finals_by_source.setdefault(source_node, []).append(_step(source_node, arn, data))
+    import networkx as nx  # imported on use: start-up of every lint run stays small
+
     assume = nx.DiGraph()
     assume.add_node(start)
     for u, v, data in ag.edges("assume"):
