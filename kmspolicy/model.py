@@ -33,7 +33,9 @@ M = TypeVar("M", bound="Frozen")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Schemas are built on first validation: the parser builds nodes with `trusted()`, so most runs
+    # never validate one and start faster.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @classmethod
     def trusted(cls: type[M], **fields: Any) -> M:
