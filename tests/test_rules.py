@@ -145,3 +145,12 @@ def test_aws_managed_key_policies_are_not_linted() -> None:
         findings[manager] = {f.id for f in lint([keyed], config=LintConfig())}
     assert "KMS016" in findings["CUSTOMER"]
     assert not {f for f in findings["AWS"] if f != "KMS067"}
+
+
+def test_generated_rule_reference_is_current() -> None:
+    from pathlib import Path
+
+    from kmspolicy.rules.docgen import render
+
+    reference = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+    assert reference.read_text(encoding="utf-8") == render(), "run `python -m kmspolicy.rules.docgen`"
