@@ -82,6 +82,12 @@ class LintConfig(BaseModel):
     grant_max_age_days: int | None = Field(default=None, gt=0)
     required_tags: tuple[str, ...] = ()
     golden_pcrs: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)  # PCR name -> allowed values
+    # Effective-access rules (section G): who may decrypt (principal ARN patterns; unset: the zone of
+    # trust), actions nobody outside the owner's administrators may reach, and the input that access
+    # is compared with for eff-new-access (a path, relative to this file's folder).
+    decrypt_allowlist: tuple[str, ...] | None = None
+    denied_actions: tuple[str, ...] | None = None
+    access_baseline: Path | None = None
     root: Path | None = None
 
     @field_validator("trusted_accounts")
@@ -166,7 +172,12 @@ def load_config(path: Path | None) -> LintConfig:
         hint = f" (did you mean `{close[0]}`?)" if close else f"; known keys: {', '.join(_FILE_KEYS)}"
         raise ConfigError(f"{path}: unknown key `{prefix}{key}`{hint}")
     try:
-        return LintConfig.model_validate({**data, "root": path.parent.resolve()})
+        config = LintConfig.model_validate({**data, "root": path.parent.resolve()})
+        if config.access_baseline is not None and not config.access_baseline.is_absolute():
+            config = config.model_copy(
+                update={"access_baseline": path.parent.resolve() / config.access_baseline}
+            )
+        return config
     except ValidationError as error:
         key, message = _describe(error)
         raise ConfigError(f"{path}: key `{prefix}{key}`: {message}") from None

@@ -266,3 +266,15 @@ def test_pre_commit_hook_runs_the_lint_command() -> None:
         program, command = hook["entry"].split()[:2]
         assert program in scripts
         assert command in commands
+
+
+def test_effective_access_settings_are_read_and_the_baseline_is_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / ".kmspolicy.toml").write_text(
+        'decrypt_allowlist = ["arn:aws:iam::111122223333:role/App*"]\n'
+        'denied_actions = ["kms:PutKeyPolicy"]\n'
+        'access_baseline = "baseline/account"\n'
+    )
+    config = load_config(tmp_path / ".kmspolicy.toml")
+    assert config.decrypt_allowlist == ("arn:aws:iam::111122223333:role/App*",)
+    assert config.denied_actions == ("kms:PutKeyPolicy",)
+    assert config.access_baseline == tmp_path.resolve() / "baseline" / "account"

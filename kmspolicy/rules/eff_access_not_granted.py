@@ -29,7 +29,7 @@ the principal as an exception in the deny-list policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from kmspolicy.model import Finding, Severity
 from kmspolicy.review.questions import who_can
@@ -40,9 +40,7 @@ DEFAULT_DENIED = ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion")
 
 
 def check(target: KeyTarget) -> Iterator[Finding]:
-    configured: Sequence[str] | None = getattr(
-        target.options, "denied_actions", None
-    )  # not in LintConfig yet
+    configured = target.options.denied_actions
     denied = tuple(configured) if configured is not None else DEFAULT_DENIED
     found = key_graph(target, extra_actions=denied)
     if found is None:

@@ -47,7 +47,7 @@ from kmspolicy.rules.framework import KeyRule, KeyTarget
 
 
 def _baseline(target: KeyTarget, current: Account, arn: str) -> tuple[Account, Severity] | None:
-    path = getattr(target.options, "access_baseline", None)  # not in LintConfig yet; see the module doc
+    path = target.options.access_baseline
     key = next(k for k in current.keys if k.arn == arn)
     if path is None:
         default = key.model_copy(update={"policy": None, "policy_declared": False})
@@ -64,7 +64,7 @@ def check(target: KeyTarget) -> Iterator[Finding]:
     if found is None:
         return
     graph, arn = found
-    configured = getattr(target.options, "access_baseline", None) is not None
+    configured = target.options.access_baseline is not None
     if not configured and graph.keys[arn].key_manager == "AWS":
         return  # AWS writes the policies of its managed keys: comparing them with the default says nothing
     current = graph.account

@@ -55,8 +55,8 @@ def check(target: KeyTarget) -> Iterator[Finding]:
     if found is None:
         return
     graph, key = found
-    # the allow-list field is not in LintConfig yet: read it when present, else use the zone of trust
-    patterns: Sequence[str] | None = getattr(target.options, "decrypt_allowlist", None)
+    # without a configured allow-list, the zone of trust is the allow-list
+    patterns = target.options.decrypt_allowlist
     for reach in who_can(graph, key, DECRYPT).principals:
         outside = reach.external if patterns is None else not _allowed(reach.principal, patterns)
         if not outside:

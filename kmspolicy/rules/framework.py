@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmspolicy.model import (
@@ -71,6 +72,9 @@ class Options:
     grant_max_age_days: int | None = None
     required_tags: tuple[str, ...] = ()
     golden_pcrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    decrypt_allowlist: tuple[str, ...] | None = None
+    denied_actions: tuple[str, ...] | None = None
+    access_baseline: Path | None = None
     now: str | None = None  # ISO date used for age thresholds; None means today
 
     @classmethod
@@ -88,6 +92,9 @@ class Options:
             grant_max_age_days=getattr(config, "grant_max_age_days", None),
             required_tags=tuple(getattr(config, "required_tags", None) or ()),
             golden_pcrs={str(k).lower(): tuple(str(v) for v in vs) for k, vs in dict(golden).items()},
+            decrypt_allowlist=getattr(config, "decrypt_allowlist", None),
+            denied_actions=getattr(config, "denied_actions", None),
+            access_baseline=getattr(config, "access_baseline", None),
         )
 
 
