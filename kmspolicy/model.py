@@ -301,12 +301,30 @@ class Key(Frozen):
     deletion_date: str | None = None
     pending_window_days: int | None = None
     bypass_policy_lockout_safety_check: bool | None = None
+    expiration_model: str | None = None  # imported material: KEY_MATERIAL_EXPIRES / ..._DOES_NOT_EXPIRE
+    valid_to: str | None = None  # imported material: when it expires (ISO 8601)
     aliases: tuple[str, ...] = ()
     tags: dict[str, str] = Field(default_factory=dict)
     policy: Policy | None = None
     policy_declared: bool = True  # False when IaC declares a key without a policy (default applies)
     grants: tuple[Grant, ...] = ()
     span: Span | None = None
+
+
+class KeyConsumer(Frozen):
+    """A resource of another service that a template or plan encrypts (or leaves unencrypted).
+
+    `key` is what the resource names: a key ARN or id, an alias (`alias/aws/s3` for the AWS managed
+    key), an Unknown placeholder (a `Ref` to a key in the same template), or None when the resource
+    uses no customer-chosen key (service default encryption, or none: see `encrypted`).
+    """
+
+    resource_type: str  # e.g. AWS::S3::Bucket, aws_s3_bucket_server_side_encryption_configuration
+    name: str  # logical id or Terraform address
+    key: Scalar | None = None
+    encrypted: bool = True
+    purpose: str = ""  # what is encrypted, e.g. "bucket default encryption", "trail log files"
+    span: Span
 
 
 # --------------------------------------------------------------------------- IAM principals, accounts
@@ -387,6 +405,7 @@ class Document(Frozen):
     grants: tuple[Grant, ...] = ()  # grants not attached to a known key
     aliases: tuple[Alias, ...] = ()
     principals: tuple[IamEntity, ...] = ()
+    consumers: tuple[KeyConsumer, ...] = ()
     account: Account | None = None
     notes: tuple[str, ...] = ()
 
