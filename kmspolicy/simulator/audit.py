@@ -114,6 +114,12 @@ def user_identity(identity: dict[str, Any], invoked_by: str | None) -> dict[str,
     return out
 
 
+@lru_cache(maxsize=64)
+def _event_time(when: datetime) -> str:
+    # cached: every call at one simulated instant shares it, and formatting is a measurable cost
+    return str(_jsonable(when.replace(microsecond=0)))
+
+
 def build_event(
     *,
     operation: str,
@@ -133,7 +139,7 @@ def build_event(
     event: dict[str, Any] = {
         "eventVersion": "1.08",
         "userIdentity": user_identity(identity, invoked_by),
-        "eventTime": _jsonable(when.replace(microsecond=0)),
+        "eventTime": _event_time(when),
         "eventSource": "kms.amazonaws.com",
         "eventName": operation,
         "awsRegion": region,

@@ -51,12 +51,11 @@ from kmspolicy.simulator.matching import (
     Context,
     ContextValue,
     action_matches,
-    arn_like,
+    arn_matches,
     condition_holds,
     epoch_seconds,
     resource_matches,
     split_arn,
-    wildcard_tokens,
 )
 
 CONSISTENCY_WINDOW_SECONDS = 300.0
@@ -158,13 +157,19 @@ def _key_account(key: Key | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _iso_time(clock: float) -> str:
+    # cached: the simulated clock stands still between calls, and formatting is a measurable cost
+    return datetime.fromtimestamp(clock, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _derived_context(
     situation: Situation, caller: Caller, key: Key | None, alias: str | None, clock: float
 ) -> Context:
     """What AWS fills in by itself (§2.6, §3.1, §3.3); the request's own context is laid over it."""
     # §3.3: aws:CurrentTime and aws:EpochTime are always present; they are the request's time
     ctx: Context = {
-        "aws:currenttime": datetime.fromtimestamp(clock, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:currenttime": _iso_time(clock),
         "aws:epochtime": str(int(clock)),
     }
     if caller.kind == "service":
@@ -310,7 +315,7 @@ def _key_policy_resource_applies(statement: Statement, key_arn: str) -> bool:
     """§2.4: `*` means this key; another value is matched against this key's ARN (best reading)."""
 
     def hit(value: object) -> bool:
-        return isinstance(value, str) and (value == "*" or arn_like(wildcard_tokens(value), key_arn))
+        return isinstance(value, str) and (value == "*" or arn_matches(value, key_arn))
 
     if statement.resource is not None:
         return any(hit(i.value) for i in statement.resource)
@@ -333,7 +338,7 @@ def _identity_resource_applies(statement: Statement, resource: str, layer: _Laye
         region = layer.context.get("aws:requestedregion")
         pseudo = f"arn:aws:kms:{region if isinstance(region, str) else '*'}:{caller.account}:*"
         parts = split_arn(value)
-        return parts is not None and parts[5] == "*" and arn_like(wildcard_tokens(value), pseudo)
+        return parts is not None and parts[5] == "*" and arn_matches(value, pseudo)
 
     if statement.resource is not None:
         return any(hit(i.value) for i in statement.resource)

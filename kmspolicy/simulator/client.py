@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from kmspolicy.simulator import audit
@@ -261,9 +262,10 @@ class Call:
                 {"aws:PrincipalArn": self.caller.principal_arn} if self.caller.kind != "service" else {}
             )
             return {**identity, **environment}
+        current_time, epoch_time = _request_times(self.now)
         ctx: dict[str, Any] = {
-            "aws:CurrentTime": self.now.isoformat().replace("+00:00", "Z"),
-            "aws:EpochTime": str(int(self.now.timestamp())),
+            "aws:CurrentTime": current_time,
+            "aws:EpochTime": epoch_time,
             "aws:RequestedRegion": self.region,
         }
         if self.caller.principal_arn and self.caller.kind != "service":
@@ -314,6 +316,12 @@ class Call:
         if result.effect != "ALLOW":
             raise KMSError("AccessDeniedException", result.denial_message(self.caller.arn, action, resource))
         return result
+
+
+@lru_cache(maxsize=64)
+def _request_times(now: datetime) -> tuple[str, str]:
+    """aws:CurrentTime and aws:EpochTime; cached because the simulated clock stands still between calls."""
+    return now.isoformat().replace("+00:00", "Z"), str(int(now.timestamp()))
 
 
 def encryption_context_keys(context: dict[str, str] | None) -> dict[str, Any]:

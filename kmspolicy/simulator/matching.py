@@ -71,6 +71,15 @@ def arn_like(pattern: tuple[Token, ...], arn: str) -> bool:
     target = split_arn(arn)
     if target is None:
         return False
+    segments = _arn_segments(pattern)
+    if segments is None:
+        return False
+    return all(glob_match(seg, part) for seg, part in zip(segments, target, strict=True))
+
+
+@lru_cache(maxsize=4096)
+def _arn_segments(pattern: tuple[Token, ...]) -> tuple[tuple[Token, ...], ...] | None:
+    """The six segment patterns of an ARN pattern (cached: a policy's patterns recur on every request)."""
     segments: list[list[Token]] = [[]]
     for token in pattern:
         if token == (":", False) and len(segments) < 6:
@@ -78,8 +87,14 @@ def arn_like(pattern: tuple[Token, ...], arn: str) -> bool:
         else:
             segments[-1].append(token)
     if len(segments) != 6:
-        return False
-    return all(glob_match(tuple(seg), part) for seg, part in zip(segments, target, strict=True))
+        return None
+    return tuple(tuple(seg) for seg in segments)
+
+
+@lru_cache(maxsize=4096)
+def arn_matches(pattern: str, arn: str) -> bool:
+    """`arn_like` for a pattern written without policy variables (a pure function of two strings)."""
+    return arn_like(wildcard_tokens(pattern), arn)
 
 
 # --------------------------------------------------------------------------- policy variables
@@ -134,6 +149,8 @@ def resource_matches(pattern: str, resource: str, context: Context, *, variables
     if pattern == "*":
         return True
     head, sep, tail = _split_resource_part(pattern)
+    if not variables or "${" not in tail:
+        return arn_matches(pattern, resource)
     tail_tokens = substitute(tail, context, enabled=variables, wild=True)
     if tail_tokens is None:
         return False

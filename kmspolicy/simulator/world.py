@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kmspolicy.model import PolicyKind, PolicyLevel, Request, Situation
+from kmspolicy.model import Key, PolicyKind, PolicyLevel, Request, Situation
 from kmspolicy.simulator import audit
 from kmspolicy.simulator.authorize import CONSISTENCY_WINDOW_SECONDS, AuthzResult, authorize
 from kmspolicy.simulator.clock import SimClock
@@ -180,6 +180,7 @@ class World:
         self._callers: dict[str, CallerInfo] = {}
         self._events_checked_at: datetime | None = None
         self._decisions: dict[tuple[Any, ...], tuple[AuthzResult, CallerInfo, Any]] = {}
+        self._situations: dict[tuple[int, int], tuple[Situation, CallerInfo, Key | None]] = {}
 
     # ------------------------------------------------------------------ set-up (not audited)
 
@@ -207,6 +208,7 @@ class World:
             self._attach_defaults(root_id)
             for account in members:
                 self.add_account(account)
+            self._changed()  # callers resolved before the organisation existed must see it
 
     def add_ou(self, ou_id: str, *, parent: str | None = None) -> None:
         with self.lock:
@@ -513,6 +515,24 @@ class World:
         return org.levels(account, org.rcps)
 
     def situation(self, caller: CallerInfo, key: KeyRecord | None) -> Situation:
+        """The authoriser's view of the caller and key, shared while neither object is replaced.
+
+        Like the decision memo below: a change to IAM or the organisation replaces the caller record
+        (`_changed`), a change to the key replaces its model, so an entry is reused only while every
+        object it was built from is still current (checked by identity, not just by id).
+        """
+        key_model = key.model() if key is not None else None
+        memo_key = (id(caller), id(key_model))
+        hit = self._situations.get(memo_key)
+        if hit is not None and hit[1] is caller and hit[2] is key_model:
+            return hit[0]
+        found = self._build_situation(caller, key)
+        if len(self._situations) > 256:
+            self._situations.clear()
+        self._situations[memo_key] = (found, caller, key_model)
+        return found
+
+    def _build_situation(self, caller: CallerInfo, key: KeyRecord | None) -> Situation:
         return Situation.trusted(
             key=key.model() if key is not None else None,
             key_policy=key.policy.model if key is not None else None,
@@ -550,7 +570,10 @@ class World:
             id(key_model),
             action,
             resource,
-            tuple(ctx.items()),
+            # keys and values as two flat tuples (the same facts as the items): no per-entry pair tuples
+            # for the garbage collector to carry into its oldest generation
+            tuple(ctx),
+            tuple(ctx.values()),
             tuple(grant_tokens),
             grant_id,
             self.grant_consistency_seconds,
