@@ -1757,38 +1757,71 @@ def evaluate_grid(
     classes = [_subject_class(s) for s in subjects]
     for t_index, target in enumerate(targets):
         memo: dict[tuple[object, ...], Decision] = {}
-        target_named, target_reads = _target_profile(target)
+        target_named, target_reads, grantees, grantee_roles = _target_profile(target)
+        resource = _target_arn(target)
         for s_index, subject in enumerate(subjects):
             caller = parse_caller(subject.principal)
-            subject_reads = classes[s_index][1]
+            share_key, subject_reads, situation_key = classes[s_index]
+            role = (caller.account, caller.role_name)
             personal = (
                 bool((target_reads | subject_reads) & _PRINCIPAL_KEYS)
                 or "*" in target_named
                 or caller.arn in target_named
                 or (caller.role_arn is not None and _named_role(caller, target_named))
-                or any(_grantee_names(g, caller) for g in target.grants)
+                or caller.arn in grantees
+                or role in grantee_roles
             )
-            share = (classes[s_index][0], caller.kind, caller.account, caller.arn if personal else None)
-            situation: Situation | None = None
+            share = (share_key, caller.kind, caller.account, caller.arn if personal else None)
+            compiled: Evaluator | None = None
             for action in action_list:
                 found = memo.get((*share, action))
                 if found is None:
-                    if situation is None:
-                        situation = _situation(subject, target)
-                    request = Request(
+                    if compiled is None:
+                        compiled = _grid_evaluator(subject, situation_key, target)
+                    # without a context there is nothing to validate; a given context is validated as before
+                    request = (Request.trusted if not extra else Request)(
                         principal=subject.principal,
                         action=action,
-                        resource=_target_arn(target),
+                        resource=resource,
                         context=dict(extra),
                     )
-                    compiled = evaluator(situation)
                     found = compiled._evaluate(_Req(compiled, request), trace=False)
                     memo[(*share, action)] = found
                 results[(s_index, t_index, action)] = found
     return results
 
 
-def _subject_class(subject: Subject) -> tuple[tuple[object, ...], frozenset[str]]:
+# Evaluators of grid situations, by what the situation is made of: subjects with the same policy objects,
+# tags and organisation on the same target have equal situations, so they share one compiled evaluator
+# (and its per-request caches) across grid calls. Entries hold the subject and target, so ids stay unique.
+_GRID_EVALUATORS: dict[tuple[object, ...], tuple[Subject, Target, Evaluator]] = {}
+_GRID_EVALUATOR_LIMIT = 16384  # each holds its own request caches: bound the memory they take
+_SUBJECT_CLASSES: dict[
+    int, tuple[Subject, tuple[tuple[object, ...], frozenset[str], tuple[object, ...]]]
+] = {}
+_TARGET_PROFILES: dict[
+    int, tuple[Target, tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[tuple[str, str]]]]
+] = {}
+
+
+def _grid_evaluator(subject: Subject, situation_key: tuple[object, ...], target: Target) -> Evaluator:
+    key = (id(target), situation_key)
+    found = _GRID_EVALUATORS.get(key)
+    if found is not None and found[1] is target:
+        return found[2]
+    if len(_GRID_EVALUATORS) >= _GRID_EVALUATOR_LIMIT:
+        _GRID_EVALUATORS.clear()
+    compiled = Evaluator(_situation(subject, target))
+    _GRID_EVALUATORS[key] = (subject, target, compiled)
+    return compiled
+
+
+def _subject_class(subject: Subject) -> tuple[tuple[object, ...], frozenset[str], tuple[object, ...]]:
+    """What decides a subject's sharing class, the condition keys its policies read, and the exact make of
+    its half of a situation (every policy object in its place)."""
+    cached = _SUBJECT_CLASSES.get(id(subject))
+    if cached is not None and cached[0] is subject:
+        return cached[1]
     policies = (*subject.identity_policies, subject.permission_boundary, *subject.session_policies)
     reads: set[str] = set()
     for policy in policies:
@@ -1797,28 +1830,53 @@ def _subject_class(subject: Subject) -> tuple[tuple[object, ...], frozenset[str]
             reads |= compiled.reads
     identity = tuple(id(p) for p in policies)
     scps = id(subject.scps) if subject.scps is not None else None
-    return (identity, scps, subject.caller_tags, subject.caller_org_id, subject.caller_org_paths), frozenset(
-        reads
+    situation_key = (
+        tuple(id(p) for p in subject.identity_policies),
+        id(subject.permission_boundary),
+        tuple(id(p) for p in subject.session_policies),
+        scps,
+        subject.caller_tags,
+        subject.caller_org_id,
+        subject.caller_org_paths,
     )
+    found = (
+        (identity, scps, subject.caller_tags, subject.caller_org_id, subject.caller_org_paths),
+        frozenset(reads),
+        situation_key,
+    )
+    if len(_SUBJECT_CLASSES) >= _MEMO_SIZE:
+        _SUBJECT_CLASSES.clear()
+    _SUBJECT_CLASSES[id(subject)] = (subject, found)
+    return found
 
 
-def _target_profile(target: Target) -> tuple[frozenset[str], frozenset[str]]:
+def _target_profile(
+    target: Target,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[tuple[str, str]]]:
+    """The principals the target's policy names, the condition keys it reads, and the principals its
+    grants name (as ARNs, and as (account, role name) for roles)."""
+    cached = _TARGET_PROFILES.get(id(target))
+    if cached is not None and cached[0] is target:
+        return cached[1]
     policy = target.key_policy or target.key.policy
-    if policy is None:
-        return frozenset(), frozenset()
-    compiled = compile_policy(policy, "key_policy")
-    return compiled.named, compiled.reads
+    named: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    if policy is not None:
+        compiled = compile_policy(policy, "key_policy")
+        named, reads = compiled.named, compiled.reads
+    values = [
+        p for g in target.grants for p in (g.grantee_principal, g.retiring_principal) if isinstance(p, str)
+    ]
+    roles = frozenset(r for r in map(_role_name_of, values) if r is not None)
+    found = (named, reads, frozenset(values), roles)
+    if len(_TARGET_PROFILES) >= _MEMO_SIZE:
+        _TARGET_PROFILES.clear()
+    _TARGET_PROFILES[id(target)] = (target, found)
+    return found
 
 
 def _named_role(caller: Caller, named: frozenset[str]) -> bool:
     return any(_role_name_of(v) == (caller.account, caller.role_name) for v in named)
-
-
-def _grantee_names(grant: Grant, caller: Caller) -> bool:
-    return any(
-        isinstance(p, str) and (p == caller.arn or _role_name_of(p) == (caller.account, caller.role_name))
-        for p in (grant.grantee_principal, grant.retiring_principal)
-    )
 
 
 def _target_arn(target: Target) -> str:

@@ -19,8 +19,10 @@ only the key owner's side limits them; their access is `external` unless the acc
 organisation node, the organisation) is trusted.
 
 Work is shared: `evaluate_grid` decides once per class of principals that the policies cannot tell
-apart, and keys whose policy, grants, tags, aliases and configuration are equal and that the same IAM
-`Resource` patterns match are decided once per class.
+apart, and keys (and roles, as targets of `sts:AssumeRole`) whose policy, grants, tags, aliases and
+configuration are equal and that the same IAM `Resource` patterns match are decided once per class; which
+users and roles a policy's `Principal` or a grant names one by one does not split a class: those
+principals are decided on each key itself.
 """
 
 from __future__ import annotations
@@ -131,7 +133,8 @@ class AccessGraph:
     keys: dict[str, Key]
     targets: dict[str, Target]
     notes: list[str] = field(default_factory=list)
-    # explained steps, built once per edge however many questions walk it (kmspolicy.review.questions)
+    # explained steps, built once per edge (and per role, who assumes it) however many questions walk
+    # them (kmspolicy.review.questions)
     steps: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
 
     def situation(self, node: str, key_arn: str) -> Situation:
@@ -534,9 +537,9 @@ class _Builder:
     def _key_classes(self, keys: dict[str, Key], targets: dict[str, Target]) -> dict[str, list[str]]:
         """Representative key ARN -> the keys it stands for (itself first).
 
-        Keys are alike when everything the evaluator reads about them is equal: the policy in force (a
-        role's trust policy for role targets), the grants, tags, aliases, configuration, RCPs, and which
-        IAM `Resource` patterns match their ARN.
+        Keys are alike when everything the evaluator reads about them is equal for the callers that
+        neither names one by one: the policy in force (a role's trust policy for role targets), the
+        grants, tags, aliases, configuration, RCPs, and which IAM `Resource` patterns match their ARN.
         """
         cached = self._classes.get((id(keys), id(targets)))
         if cached is not None and cached[0] is keys and cached[1] is targets:
@@ -611,7 +614,7 @@ class _Builder:
         for rep, members in classes.items():
             for arn in members:
                 # a grant on the representative decides its grantee there, so it is personal everywhere
-                named[arn] = _grantee_names(targets[arn]) | _grantee_names(targets[rep])
+                named[arn] = _personal_names(targets[arn]) | _personal_names(targets[rep])
         everyone = list(range(len(actors)))
         units: list[tuple[str, list[str], list[int], bool]] = [
             (rep, members, everyone, False) for rep, members in classes.items()
@@ -643,11 +646,12 @@ class _Builder:
         subjects = [a.subject for a in actors]
 
         remapped: dict[tuple[int, str], Decision] = {}
+        accepted = {(arn, a) for arn in members for a in actions if applicable(targets[arn].key, a)}
 
         def emit(s: int, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
             name = names[s]
             for arn in members:
-                if not applicable(targets[arn].key, action):
+                if (arn, action) not in accepted:
                     continue
                 if not personal and name in named[arn]:
                     continue  # a grant names this principal: its own unit decides it on this key
@@ -878,7 +882,7 @@ class _Builder:
 
     def _by_key_policy(self, actor: Actor, arn: str, held: set[str]) -> None:
         key = self.keys[arn]
-        enabling = next(d for d in self._decisions(actor, arn, "kms:PutKeyPolicy"))
+        enabling = self._held_decision(actor, arn, "kms:PutKeyPolicy")
         statement = Statement(
             index=0,
             sid="kmspolicy-added",
@@ -910,10 +914,10 @@ class _Builder:
                     actor, arn, action, "kms:PutKeyPolicy", "a key policy naming itself", enabling, gained, {}
                 )
 
-    def _decisions(self, actor: Actor, arn: str, action: str) -> Iterator[Decision]:
-        for _, target, data in self.g.out_edges(actor.node, data=True):
-            if target == arn and data["kind"] == "access" and data["action"] == action:
-                yield Decision(effect="ALLOW", reason=str(data["reason"]), determining=data["refs"])  # type: ignore[arg-type]
+    def _held_decision(self, actor: Actor, arn: str, action: str) -> Decision:
+        """The decision of an access edge, as the graph holds it (one edge per caller, key and action)."""
+        data = self.g.edges[actor.node, arn, f"access:{action}"]
+        return Decision(effect="ALLOW", reason=str(data["reason"]), determining=data["refs"])
 
     def _by_tag(self, actor: Actor, arn: str, held: set[str]) -> None:
         wanted = _abac_tags(actor)
@@ -955,45 +959,44 @@ class _Builder:
 
     def _by_iam_write(self, internal: list[Actor]) -> None:
         """A principal that can write the identity policy of itself, or of a role it can assume."""
-        import networkx
-
         by_node = {a.node: a for a in internal}
-        assume = self.g.edge_subgraph(
-            [(u, v, k) for u, v, k, d in self.g.edges(keys=True, data=True) if d["kind"] == "assume"]
-        )
+        assumes: dict[str, set[str]] = defaultdict(set)
+        for caller, role, data in self.g.edges(data=True):
+            if data["kind"] == "assume":
+                assumes[caller].add(role)
+        # IAM resources have no resource policy: a stand-in key policy delegating everything to the
+        # account lets the identity policies alone decide (same-account IAM semantics); one per victim,
+        # so that writers alike share its evaluator
+        stand_ins: dict[str, Target] = {}
         enabled: list[tuple[Actor, Actor, str, Decision]] = []
         for writer in internal:
-            reachable = {writer.node} | (
-                set(networkx.descendants(assume, writer.node)) if writer.node in assume else set()
-            )
+            reachable = {writer.node}
+            frontier = [writer.node]
+            while frontier:
+                for role in assumes.get(frontier.pop(), ()):
+                    if role not in reachable:
+                        reachable.add(role)
+                        frontier.append(role)
             for node in sorted(reachable):
                 victim = by_node.get(node)
                 if victim is None:
                     continue
+                target = stand_ins.get(node)
+                if target is None:
+                    key = Key(arn=victim.node, key_id=victim.label, account=victim.account)
+                    target = Target(key=key, key_policy=_delegate_all(victim.account or self.owner))
+                    stand_ins[node] = target
                 writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
-                found = self._iam_write(writer, victim, writes)
+                grid = evaluate_grid([writer.subject], [target], writes)
+                found = next(
+                    ((w, grid[(0, 0, w)]) for w in writes if grid[(0, 0, w)].effect == "ALLOW"), None
+                )
                 if found is not None:
                     enabled.append((writer, victim, *found))
         gained = self._gains_with_any_policy(list({v.node: v for _, v, _, _ in enabled}.values()))
         for writer, victim, method, decision in enabled:
             for arn, action, after in gained.get(victim.node, ()):
                 self._escalate(writer, arn, action, method, victim.node, decision, after, {})
-
-    def _iam_write(self, writer: Actor, victim: Actor, writes: Sequence[str]) -> tuple[str, Decision] | None:
-        # IAM resources have no resource policy: a stand-in key policy delegating everything to the
-        # account lets the identity policies alone decide (same-account IAM semantics)
-        key = Key(arn=victim.node, key_id=victim.label, account=victim.account)
-        target = Target(key=key, key_policy=_delegate_all(victim.account or self.owner))
-        situation = situation_of(writer.subject, target)
-        for action in writes:
-            decision = evaluate(
-                situation,
-                Request(principal=writer.subject.principal, action=action, resource=victim.node),
-                trace=False,
-            )
-            if decision.effect == "ALLOW":
-                return action, decision
-        return None
 
     def _gains_with_any_policy(self, victims: list[Actor]) -> dict[str, list[tuple[str, str, Decision]]]:
         """What each victim could do once it has an identity policy allowing everything, beyond what it does
@@ -1062,9 +1065,28 @@ def _personal_grant(grant: Grant) -> bool:
     )
 
 
-def _grantee_names(target: Target) -> frozenset[str]:
-    """(account, name) of the users and roles that this target's grants name, as `account/name`."""
-    return frozenset(_principal_name(str(g.grantee_principal)) for g in target.grants if _personal_grant(g))
+def _personal_names(target: Target) -> frozenset[str]:
+    """The users and roles that this target's grants, or the `Principal` elements of its policy, name one
+    by one, as `account/kind/name`: they are decided on the target itself, the rest on its class."""
+    policy = target.key_policy or target.key.policy
+    named = [str(g.grantee_principal) for g in target.grants if _personal_grant(g)]
+    if policy is not None:
+        named += [str(p.value) for s in policy.statements for p in s.principal or () if _names_one(p)]
+    return frozenset(_principal_name(value) for value in named)
+
+
+def _names_one(principal: Principal) -> bool:
+    """A `Principal` entry naming one IAM user or role (not an account, a service or `*`)."""
+    value = principal.value
+    return (
+        principal.type == "AWS"
+        and isinstance(value, str)
+        and value.startswith("arn:")
+        and "*" not in value
+        and "?" not in value
+        and (":iam::" in value or ":sts::" in value)
+        and (":role/" in value or ":user/" in value or ":assumed-role/" in value)
+    )
 
 
 def _principal_name(arn: str) -> str:
@@ -1096,7 +1118,7 @@ def _remap(decision: Decision, source: Target, target: Target) -> Decision:
             and ref.index is not None
         ):
             statement = policy.statements[ref.index]
-            ref = ref.model_copy(update={"policy": policy.name, "span": statement.span})
+            ref = ref.model_copy(update={"policy": policy.name, "sid": statement.sid, "span": statement.span})
         elif ref.layer == "grant" and ref.grant_id in grants:
             ref = ref.model_copy(update={"span": grants[ref.grant_id].span})
         refs.append(ref)
@@ -1232,13 +1254,17 @@ def _unused_account(known: set[str]) -> str:
 
 
 def _policy_print(policy: Policy | None) -> object:
-    """What a key policy says, without positions: keys with equal prints are decided alike."""
+    """What a key policy says, without positions and without which users and roles its `Principal`
+    elements name one by one: keys with equal prints are decided alike for every caller that neither
+    names (the callers they name are decided on each key itself, see `_personal_names`)."""
     if policy is None:
         return None
     return tuple(
         (
             s.effect,
-            _values(s.principal),
+            None
+            if s.principal is None
+            else tuple((p.type, "<named>" if _names_one(p) else str(p.value)) for p in s.principal),
             _values(s.not_principal),
             _items(s.action),
             _items(s.not_action),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from pydantic import Field
 
@@ -89,21 +89,31 @@ def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
     return found
 
 
-def _assume_in(ag: AccessGraph, node: str) -> Iterator[tuple[str, Step]]:
-    for source, _, data in ag.graph.in_edges(node, data=True):
-        if data["kind"] == "assume":
-            found = ag.steps.get((source, node, "assume"))
-            if not isinstance(found, Step):
-                found = _step(source, node, data)
-                ag.steps[(source, node, "assume")] = found
-            yield source, found
+def _assume_in(ag: AccessGraph, node: str) -> tuple[tuple[str, Step], ...]:
+    """The callers that can assume `node`, with their steps, by name: built once per node however many
+    questions walk it, and in an order that does not depend on the order the graph was built in."""
+    found = ag.steps.get((node, node, "assumed-by"))
+    if isinstance(found, tuple):
+        return found
+    callers = sorted(
+        (
+            (source, _step(source, node, data))
+            for source, _, data in ag.graph.in_edges(node, data=True)
+            if data["kind"] == "assume"
+        ),
+        key=lambda pair: pair[0],
+    )
+    found = tuple(callers)
+    ag.steps[(node, node, "assumed-by")] = found
+    return found
 
 
 def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
-    """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from it)."""
+    """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from it;
+    among equally short paths, direct access first, then callers by name)."""
     finals = _finals(ag, key, action)
     paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
-    queue = deque(sorted(finals, key=lambda n: finals[n].kind != "access"))
+    queue = deque(sorted(finals, key=lambda n: (finals[n].kind != "access", n)))
     while queue:
         node = queue.popleft()
         for source, step in _assume_in(ag, node):
