@@ -5,7 +5,8 @@
 
 Measures, in one process:
   * `kmspolicy.lint.lint` with every registered rule over the documents of the corpus, parsed once
-    beforehand (CPU time, best of `--repeat`; target: at least 5,000 documents per second);
+    beforehand (CPU time of the first lint, target: at least 5,000 documents per second; then the
+    best of the other `--repeat` rounds, with warm caches);
   * the slowest rules (time per rule over the whole corpus), to show where the time goes;
   * a fresh `python -c` process that imports the parser and the lint driver, loads every rule and
     lints one key policy (CPU and wall time, best of `--repeat`; target: under 300 ms). It inherits
@@ -140,12 +141,18 @@ def main() -> None:
     all_rules()  # registration is not part of the per-document cost
 
     findings: list[object] = []
-    seconds = _best(args.repeat, lambda: findings.append(lint(documents, config=config)))
-    rate = len(documents) / seconds if seconds else float("inf")
+    # The first lint is the figure: later ones find the rules' caches (answers per repeated condition,
+    # catalogue look-ups, cut-down policies) and the evaluator's compiled policies warm.
+    first = _best(1, lambda: findings.append(lint(documents, config=config)))
+    rate = len(documents) / first if first else float("inf")
     print(
-        f"lint, all {len(all_rules())} rules: {len(documents):,} documents in {seconds:.2f} s CPU "
-        f"= {rate:,.0f} documents/s (target >= 5,000)"
+        f"lint, all {len(all_rules())} rules: {len(documents):,} documents in {first:.2f} s CPU "
+        f"= {rate:,.0f} documents/s (first lint after parsing; target >= 5,000)"
     )
+    if args.repeat > 1:
+        again = _best(args.repeat - 1, lambda: findings.append(lint(documents, config=config)))
+        rate = len(documents) / again if again else float("inf")
+        print(f"  again, best of {args.repeat - 1}: {again:.2f} s CPU = {rate:,.0f} documents/s")
     print("slowest rules over the corpus:")
     for cost, name in _per_rule(documents)[:8]:
         print(f"  {cost * 1000:8.1f} ms  {name}")

@@ -16,6 +16,8 @@ from kmspolicy.config import LintConfig, apply, matches
 from kmspolicy.model import Document, Finding, Grant, Key, Policy, PolicyKind, Severity, Span
 from kmspolicy.rules import all_rules
 from kmspolicy.rules.framework import (
+    DocumentRule,
+    DocumentTarget,
     GrantRule,
     GrantTarget,
     KeyRule,
@@ -47,6 +49,7 @@ def lint(
     }
     key_rules = [r for r in chosen if isinstance(r, KeyRule)]
     grant_rules = [r for r in chosen if isinstance(r, GrantRule)]
+    document_rules = [r for r in chosen if isinstance(r, DocumentRule)]
     opts = options if options is not None else Options.from_config(config)
     findings: list[Finding] = []
     # The rules allocate many short-lived, acyclic objects. With the collector on, its passes re-walk
@@ -58,7 +61,7 @@ def lint(
     try:
         for document in documents:
             run = _DocumentRun(document, config, account, opts)
-            findings.extend(run.findings(policy_rules, key_rules, grant_rules))
+            findings.extend(run.findings(policy_rules, key_rules, grant_rules, document_rules))
     finally:
         if collecting:
             gc.enable()
@@ -106,6 +109,7 @@ class _DocumentRun:
         policy_rules: dict[PolicyKind, list[PolicyRule]],
         key_rules: list[KeyRule],
         grant_rules: list[GrantRule],
+        document_rules: list[DocumentRule],
     ) -> Iterator[Finding]:
         document, options = self.document, self.options
         seen: set[int] = set()
@@ -138,6 +142,9 @@ class _DocumentRun:
             owner = principal_account(grant.key_id) or self.snapshot_account or self.account
             trust = self.trust(owner, grant.span)
             yield from _run(grant_rules, GrantTarget(document, trust, options, grant))
+        if document_rules:
+            owner = self.snapshot_account or self.account
+            yield from _run(document_rules, DocumentTarget(document, self._quiet_trust(owner), options))
         if self.owner_unknown_at is not None and any(
             r.id == OWNER_UNKNOWN[0] for r in policy_rules[PolicyKind.KEY]
         ):
@@ -201,7 +208,8 @@ def _applicable(rules: list[PolicyRule], target: PolicyTarget) -> list[PolicyRul
 
 
 def _run(
-    rules: Sequence[PolicyRule] | Sequence[KeyRule] | Sequence[GrantRule], target: Target
+    rules: Sequence[PolicyRule] | Sequence[KeyRule] | Sequence[GrantRule] | Sequence[DocumentRule],
+    target: Target,
 ) -> Iterator[Finding]:
     for rule in rules:
         try:

@@ -22,11 +22,14 @@ from kmspolicy.model import (
     IamEntityType,
     InputKind,
     Key,
+    KeyConsumer,
     Policy,
     PolicyKind,
+    Scalar,
     Span,
     Unknown,
 )
+from kmspolicy.parse.consumers import CLOUDFORMATION, CLOUDFORMATION_BUCKET, consumer, kms_algorithm
 from kmspolicy.parse.context import INPUT_ERROR, SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import load_embedded_json
@@ -334,6 +337,8 @@ class _Reader:
     keys: dict[str, dict[str, object]] = field(default_factory=dict)
     aliases: list[Alias] = field(default_factory=list)
     key_aliases: dict[str, list[str]] = field(default_factory=dict)  # key logical id -> alias names
+    alias_keys: dict[str, str] = field(default_factory=dict)  # alias logical id -> key logical id
+    consumers: list[KeyConsumer] = field(default_factory=list)
     entities: dict[str, _Entity] = field(default_factory=dict)
     managed: dict[str, Policy] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
@@ -458,6 +463,12 @@ class _Reader:
                 self.alias(logical, props, pointer)
             elif kind in _IAM_TYPES:
                 self.entity(logical, _IAM_TYPES[kind], props, pointer)
+        # Consumers last: they name keys directly or through aliases.
+        for logical, kind, props, pointer in typed:
+            if kind == "AWS::S3::Bucket":
+                self.bucket(logical, props, pointer)
+            elif kind in CLOUDFORMATION:
+                self.consumer(logical, kind, props, pointer)
         self.attach()
 
     def key(self, logical: str, props: dict[str, object], pointer: str, *, replica: bool) -> None:
@@ -516,12 +527,55 @@ class _Reader:
         target = _logical_target(raw_target)
         if target in self.keys:
             self.key_aliases.setdefault(target, []).append(name)
+            self.alias_keys[logical] = target
         else:
             resolved = self.template.resolve(raw_target)
             target = resolved if isinstance(resolved, str) else None
             if target is None:
                 self.ctx.notes.append(f"alias `{name}` points at a key the template does not declare")
         self.aliases.append(Alias.trusted(name=name, target_key_id=target, span=self.ctx.span(pointer)))
+
+    def key_reference(self, props: dict[str, object], name: str, pointer: str) -> Scalar | None:
+        """The key a property names; a key of this template (or its alias) is named by the key's ARN."""
+        logical = _logical_target(props.get(name))
+        logical = self.alias_keys.get(logical or "", logical)
+        if logical in self.keys:
+            arn = self.keys[logical]["arn"]
+            assert isinstance(arn, str | Unknown)
+            return arn
+        value = self.value(props, name)
+        if value is None or isinstance(value, str | Unknown):
+            return value
+        self.ctx.report(SYN_STRUCTURE, f"`{name}` must be a key id, key ARN or alias", pointer)
+        return None
+
+    def consumer(self, logical: str, kind: str, props: dict[str, object], pointer: str) -> None:
+        spec = CLOUDFORMATION[kind]
+        at = pointer_join(pointer, "Properties", spec.key)
+        switched = (
+            None
+            if spec.switch is None
+            else self.flag(props, spec.switch, pointer_join(pointer, "Properties", spec.switch))
+        )
+        key = self.key_reference(props, spec.key, at)
+        self.consumers.append(consumer(spec, kind, logical, key, switched, self.ctx.span(at)))
+
+    def bucket(self, logical: str, props: dict[str, object], pointer: str) -> None:
+        """One consumer per rule of the bucket's default encryption; SSE-S3 when it has none."""
+        spec = CLOUDFORMATION_BUCKET
+        base = pointer_join(pointer, "Properties", "BucketEncryption", "ServerSideEncryptionConfiguration")
+        encryption = props.get("BucketEncryption")
+        rules = encryption.get("ServerSideEncryptionConfiguration") if isinstance(encryption, dict) else None
+        for index, rule in enumerate(rules if isinstance(rules, list) and rules else [{}]):
+            found = rule.get("ServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+            default = found if isinstance(found, dict) else {}
+            at = pointer_join(base, index, "ServerSideEncryptionByDefault")
+            algorithm = self.text(default, spec.switch or "", pointer_join(at, spec.switch or ""))
+            key = self.key_reference(default, spec.key, pointer_join(at, spec.key))
+            span = self.ctx.span(pointer_join(at, spec.key))
+            self.consumers.append(
+                consumer(spec, "AWS::S3::Bucket", logical, key, kms_algorithm(algorithm), span)
+            )
 
     def standalone_policy(self, logical: str, kind: str, props: dict[str, object], pointer: str) -> None:
         name_property = "ManagedPolicyName" if kind == "AWS::IAM::ManagedPolicy" else "PolicyName"
@@ -713,5 +767,6 @@ def read_cloudformation(obj: object, ctx: ReadContext) -> Document:
         keys=keys,
         aliases=tuple(reader.aliases),
         principals=reader.principals(),
+        consumers=tuple(reader.consumers),
         notes=tuple(ctx.notes),
     )

@@ -980,6 +980,7 @@ _KEY_FIELDS = frozenset(
 _MULTI_REGION_FIELDS = frozenset({"MultiRegionKeyType", "PrimaryKey", "ReplicaKeys"})
 _KEY_MANAGERS: tuple[KeyManager, ...] = ("AWS", "CUSTOMER")
 _MULTI_REGION_KEY_TYPES = ("PRIMARY", "REPLICA")
+_EXPIRATION_MODELS = ("KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE")
 
 
 def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None:
@@ -1003,6 +1004,8 @@ def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None
         "multi_region": key.boolean("MultiRegion"),
         "deletion_date": key.timestamp("DeletionDate"),
         "pending_window_days": key.integer("PendingDeletionWindowInDays"),
+        "expiration_model": _choice(key, "ExpirationModel", _EXPIRATION_MODELS),
+        "valid_to": key.timestamp("ValidTo"),
     }
     multi_region = key.record("MultiRegionConfiguration", "`MultiRegionConfiguration`")
     if multi_region is not None:

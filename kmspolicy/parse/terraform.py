@@ -22,11 +22,13 @@ from kmspolicy.model import (
     IamEntityType,
     InputKind,
     Key,
+    KeyConsumer,
     Policy,
     PolicyKind,
     Scalar,
     Unknown,
 )
+from kmspolicy.parse.consumers import TERRAFORM, TERRAFORM_BUCKET, ConsumerSpec, consumer, kms_algorithm
 from kmspolicy.parse.context import INPUT_ERROR, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import load_embedded_json
@@ -89,7 +91,10 @@ class _Resource:
 
     def references(self, name: str) -> list[str]:
         """Configuration addresses of the resources an attribute's expression refers to."""
-        expression = self.expressions.get(name)
+        return self.expression_references(self.expressions.get(name))
+
+    def expression_references(self, expression: object) -> list[str]:
+        """Configuration addresses of the resources a configuration expression refers to."""
         refs = expression.get("references") if isinstance(expression, dict) else None
         found: list[str] = []
         for ref in refs if isinstance(refs, list) else []:
@@ -302,6 +307,7 @@ class _Reader:
     managed: dict[str, Policy] = field(default_factory=dict)  # aws_iam_policy address -> policy
     entities: dict[str, _Entity] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
+    consumers: list[KeyConsumer] = field(default_factory=list)
     account: str | None = None
 
     def __post_init__(self) -> None:
@@ -419,6 +425,11 @@ class _Reader:
         for kind in _ATTACHMENTS:
             for resource in by_type.get(kind, []):
                 self.attachment(resource)
+        for kind, spec in TERRAFORM.items():
+            for resource in by_type.get(kind, []):
+                self.consumer(resource, spec)
+        for resource in by_type.get("aws_s3_bucket_server_side_encryption_configuration", []):
+            self.bucket_encryption(resource)
 
     def name_of(self, resource: _Resource) -> str:
         return resource.text("name") or resource.address
@@ -477,6 +488,60 @@ class _Reader:
         kinds = ("aws_kms_key", "aws_kms_replica_key")
         target = self.linked(resource, attribute, kinds, "key_id", "arn", "id")
         return target.address if target is not None and target.address in self.keys else None
+
+    def consumer_key(self, resource: _Resource, block: _Block, attribute: str) -> Scalar | None:
+        """The key an attribute names; a key of this plan is named by the key's ARN.
+
+        A computed attribute left out of the configuration (an EBS volume's `kms_key_id`) is unknown
+        in the plan, yet means the service's default key: it counts as not set.
+        """
+        values, unknown, expressions = block
+        expression = expressions.get(attribute)
+        for address in resource.expression_references(expression):
+            arn = self.keys[address]["arn"] if address in self.keys else None
+            if isinstance(arn, str | Unknown):
+                return arn
+        value = values.get(attribute)
+        if isinstance(value, str) and value:
+            return value
+        if unknown.get(attribute) is True and (expression is not None or not resource.expressions):
+            return Unknown.trusted(expr=f"{resource.address}.{attribute} (known after apply)")
+        return None
+
+    def consumer(self, resource: _Resource, spec: ConsumerSpec) -> None:
+        block: _Block = (resource.values, resource.unknown, resource.expressions)
+        switched = None if spec.switch is None else _flag(resource.values.get(spec.switch))
+        self.consumers.append(
+            consumer(
+                spec,
+                resource.type,
+                resource.address,
+                self.consumer_key(resource, block, spec.key),
+                switched,
+                self.ctx.span(pointer_join(resource.pointer, spec.key)),
+            )
+        )
+
+    def bucket_encryption(self, resource: _Resource) -> None:
+        """One consumer per `rule` block's `apply_server_side_encryption_by_default`."""
+        spec = TERRAFORM_BUCKET
+        default = "apply_server_side_encryption_by_default"
+        for index, rule in enumerate(_blocks(resource.values.get("rule"))):
+            block = (
+                _first(rule.get(default)),
+                _first(_nth(resource.unknown.get("rule"), index).get(default)),
+                _first(_nth(resource.expressions.get("rule"), index).get(default)),
+            )
+            self.consumers.append(
+                consumer(
+                    spec,
+                    resource.type,
+                    resource.address,
+                    self.consumer_key(resource, block, spec.key),
+                    kms_algorithm(block[0].get(spec.switch or "")),
+                    self.ctx.span(pointer_join(resource.pointer, "rule", index, default, 0, spec.key)),
+                )
+            )
 
     def key_policy(self, resource: _Resource) -> None:
         address = self.key_for(resource, "key_id")
@@ -662,6 +727,24 @@ class _Reader:
         )
 
 
+# (values, after_unknown, configuration expressions) of a resource or of one of its nested blocks
+_Block = tuple[dict[str, object], dict[str, object], dict[str, object]]
+
+
+def _blocks(value: object) -> list[dict[str, object]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _nth(value: object, index: int) -> dict[str, object]:
+    """Item `index` of a list of nested blocks, or an empty block."""
+    item = value[index] if isinstance(value, list) and index < len(value) else None
+    return item if isinstance(item, dict) else {}
+
+
+def _first(value: object) -> dict[str, object]:
+    return _nth(value, 0)
+
+
 def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
@@ -728,5 +811,6 @@ def read_terraform_plan(obj: object, ctx: ReadContext) -> Document:
         grants=tuple(reader.grants),
         aliases=tuple(reader.aliases),
         principals=reader.principals(),
+        consumers=tuple(reader.consumers),
         notes=tuple(ctx.notes),
     )

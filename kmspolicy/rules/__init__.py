@@ -13,6 +13,7 @@ import pkgutil
 from functools import cache
 
 from kmspolicy.rules.framework import (
+    DocumentRule,
     GrantRule,
     KeyRule,
     ParserRule,
@@ -22,6 +23,7 @@ from kmspolicy.rules.framework import (
 )
 
 __all__ = [
+    "DocumentRule",
     "GrantRule",
     "KeyRule",
     "ParserRule",

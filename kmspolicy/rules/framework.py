@@ -1,7 +1,7 @@
 """What a rule is and what its check sees.
 
-A rule module declares one `Rule` (`PolicyRule`, `KeyRule`, `GrantRule` by what it inspects, or
-`ParserRule` when the parser itself reports the problem) and a pure `check(target)` that yields
+A rule module declares one `Rule` (`PolicyRule`, `KeyRule`, `GrantRule`, `DocumentRule` by what it
+inspects, or `ParserRule` when the parser itself reports the problem) and a pure `check(target)` that yields
 findings. The target carries the policy, key or grant, the document it came from, the zone of trust
 (owner account, trusted accounts and organisations) and the configured thresholds. Facts that several
 rules need about a statement are computed once per policy (`PolicyTarget.facts`).
@@ -219,6 +219,11 @@ class GrantTarget(Target):
         return self.make(rule, message, span, statement=ref, severity=severity)
 
 
+@dataclass
+class DocumentTarget(Target):
+    """A whole document, for rules over what no policy, key or grant holds (`Document.consumers`)."""
+
+
 @dataclass(frozen=True)
 class RuleInfo:
     """Metadata of a rule. `doc` is filled from the rule module's docstring at registration."""
@@ -235,6 +240,7 @@ class RuleInfo:
 PolicyCheck = Callable[[PolicyTarget], Iterable[Finding]]
 KeyCheck = Callable[[KeyTarget], Iterable[Finding]]
 GrantCheck = Callable[[GrantTarget], Iterable[Finding]]
+DocumentCheck = Callable[[DocumentTarget], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -279,8 +285,19 @@ class GrantRule(RuleInfo):
 
 
 @dataclass(frozen=True)
+class DocumentRule(RuleInfo):
+    """Runs once over every document (its `consumers`: resources of other services and their keys)."""
+
+    check: DocumentCheck | None = None
+
+    def run(self, target: DocumentTarget) -> Iterable[Finding]:
+        assert self.check is not None
+        return self.check(target)
+
+
+@dataclass(frozen=True)
 class ParserRule(RuleInfo):
     """A problem the parser reports while reading (`ReadContext.report`); the lint driver runs nothing."""
 
 
-Rule = PolicyRule | KeyRule | GrantRule | ParserRule
+Rule = PolicyRule | KeyRule | GrantRule | DocumentRule | ParserRule

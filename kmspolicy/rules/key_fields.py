@@ -20,6 +20,9 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "tags": ("Tags", "tags", "Tags"),
     "bypass": ("BypassPolicyLockoutSafetyCheck", "bypass_policy_lockout_safety_check", ""),
     "deletion": ("PendingWindowInDays", "deletion_window_in_days", "DeletionDate"),
+    # Imported material exists only in live keys: neither CloudFormation nor Terraform imports it.
+    "expiry": ("", "", "ValidTo"),
+    "expiration_model": ("", "", "ExpirationModel"),
 }
 
 
@@ -27,9 +30,9 @@ def key_field_span(target: KeyTarget, field: str) -> Span:
     base = target.key.span or Span.trusted(file=target.document.file, pointer="")
     cfn, terraform, cli = _FIELDS[field]
     kind = target.document.kind
-    if kind is InputKind.CLOUDFORMATION:
+    if kind is InputKind.CLOUDFORMATION and cfn:
         parts: tuple[str, ...] = ("Properties", cfn)
-    elif kind is InputKind.TERRAFORM_PLAN:
+    elif kind is InputKind.TERRAFORM_PLAN and terraform:
         parts = (terraform,)
     elif kind in (InputKind.DESCRIBE_KEY, InputKind.ROTATION_STATUS) and cli:
         parts = (cli,)

@@ -29,13 +29,13 @@ Keep the account principal statement (`"Principal": {"AWS": "arn:aws:iam::111122
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation, Span
 from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import owner_org, probe_key, satisfying_context
+from kmspolicy.rules.exposure import owner_org, probe_key, satisfying_context, shortlist
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.statements import is_account_root, principal_account
+from kmspolicy.rules.statements import StatementFacts, is_account_root, principal_account
 
 ACTION = "kms:PutKeyPolicy"
 
@@ -55,6 +55,21 @@ def _callers(value: str, owner: str | None) -> list[str]:
     return [value]
 
 
+def _can_admin(situation: Situation, admins: Sequence[StatementFacts], target: PolicyTarget) -> bool:
+    """Whether the evaluator allows `kms:PutKeyPolicy` to some principal that `admins` name."""
+    from kmspolicy.evaluate import evaluate
+
+    arn = str(situation.key.arn) if situation.key is not None else ""
+    for facts in admins:
+        context = satisfying_context(facts.statement)
+        for _, value in facts.principal_values("AWS"):
+            for caller in _callers(value, target.trust.owner):
+                request = Request(principal=caller, action=ACTION, resource=arn, context=context)
+                if evaluate(situation, request, trace=False).effect == "ALLOW":
+                    return True
+    return False
+
+
 def check(target: PolicyTarget) -> Iterator[Finding]:
     # A statement with a broken Effect or a value unknown before deployment could be the admin one.
     if not target.is_key_policy or any(f.statement.effect is None or f.has_unknowns for f in target.facts):
@@ -65,19 +80,18 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     denied = any(f.deny and f.covers(ACTION) for f in target.facts)
     if not denied and any(not f.statement.conditions for f in admins):
         return
-    from kmspolicy.evaluate import evaluate
-
     key = probe_key(target.key, target.trust)
-    situation = Situation(
-        key=key, key_policy=target.policy, caller_org_id=owner_org(target.policy, target.trust)
-    )
-    for facts in admins:
-        context = satisfying_context(facts.statement)
-        for _, value in facts.principal_values("AWS"):
-            for caller in _callers(value, target.trust.owner):
-                request = Request(principal=caller, action=ACTION, resource=str(key.arn), context=context)
-                if evaluate(situation, request, trace=False).effect == "ALLOW":
-                    return
+    org = owner_org(target.policy, target.trust)
+    plain = [f for f in admins if not f.statement.conditions]
+    if plain:
+        # Some unconditioned admin, but a Deny may refuse it: first try the shortlist of that admin (the
+        # one with the fewest Action entries, cheapest to compile) and the Denies.
+        cheapest = min(plain, key=lambda f: len(f.item_actions))
+        policy = shortlist(target, (cheapest,), (ACTION,))
+        if _can_admin(Situation(key=key, key_policy=policy, caller_org_id=org), (cheapest,), target):
+            return
+    if _can_admin(Situation(key=key, key_policy=target.policy, caller_org_id=org), admins, target):
+        return
     where = Span.trusted(
         file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
     )

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import ContextValue, Finding, PolicyKind, Request, Severity, Situation
-from kmspolicy.rules.exposure import key_arn, satisfying_context
+from kmspolicy.rules.exposure import cut_policy, key_arn, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -48,7 +48,9 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         return
     from kmspolicy.evaluate import statement_matches
 
-    situation = Situation(key=target.key, key_policy=target.policy)
+    # Only the Denies are matched, so the evaluator gets them alone to compile.
+    policy = cut_policy(target.policy, tuple(f.statement for f in denies))
+    situation = Situation(key=target.key, key_policy=policy)
     resource = key_arn(target.key, target.trust)
     reported: set[int] = set()
     for allow in target.facts:
@@ -69,7 +71,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                     continue
                 action = min(overlap)
                 request = Request(principal=service, action=action, resource=resource, context=context)
-                if not statement_matches(deny.statement, target.policy, request, situation).matched:
+                if not statement_matches(deny.statement, policy, request, situation).matched:
                     continue
                 reported.add(deny.statement.index)
                 at = (

@@ -35,7 +35,7 @@ from functools import cache
 
 from kmspolicy.model import Finding, Item, Policy, PolicyKind, Request, Severity, Situation, Span, Statement
 from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import owner_org, probe_key
+from kmspolicy.rules.exposure import owner_org, probe_key, shortlist
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import is_account_root, principal_account
 
@@ -60,6 +60,20 @@ def _auditor_policy() -> Policy:
     return Policy(kind=PolicyKind.IDENTITY, name=_ROLE, statements=(statement,), span=span)
 
 
+def _blocked(situation: Situation, owner: str) -> list[str]:
+    """The reads the evaluator refuses the Access Analyzer role of `owner` under `situation`."""
+    from kmspolicy.evaluate import evaluate
+
+    caller = f"arn:aws:sts::{owner}:assumed-role/{_ROLE}/access-analyzer"
+    arn = str(situation.key.arn) if situation.key is not None else ""
+    return [
+        action
+        for action in READ
+        if evaluate(situation, Request(principal=caller, action=action, resource=arn), trace=False).effect
+        != "ALLOW"
+    ]
+
+
 def check(target: PolicyTarget) -> Iterator[Finding]:
     owner = target.trust.owner
     unsure = any(f.statement.effect is None or f.has_unknowns for f in target.facts)
@@ -76,24 +90,25 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     denied = any(f.deny and any(f.covers(a) for a in READ) for f in target.facts)
     if not denied and any(not f.statement.conditions for f in delegating):
         return
-    from kmspolicy.evaluate import evaluate
-
     key = probe_key(target.key, target.trust)
-    situation = Situation(
-        key=key,
-        key_policy=target.policy,
-        identity_policies=(_auditor_policy(),),
-        caller_org_id=owner_org(target.policy, target.trust),
+    org = owner_org(target.policy, target.trust)
+    plain = [f for f in delegating if not f.statement.conditions]
+    if plain:
+        # An unconditioned delegation, but a Deny may refuse the auditor: first try the shortlist of that
+        # delegation (the one with the fewest Action entries, cheapest to compile) and the Denies.
+        cheapest = min(plain, key=lambda f: len(f.item_actions))
+        policy = shortlist(target, (cheapest,), READ)
+        if not _blocked(
+            Situation(key=key, key_policy=policy, identity_policies=(_auditor_policy(),), caller_org_id=org),
+            owner,
+        ):
+            return
+    blocked = _blocked(
+        Situation(
+            key=key, key_policy=target.policy, identity_policies=(_auditor_policy(),), caller_org_id=org
+        ),
+        owner,
     )
-    caller = f"arn:aws:sts::{owner}:assumed-role/{_ROLE}/access-analyzer"
-    blocked = [
-        action
-        for action in READ
-        if evaluate(
-            situation, Request(principal=caller, action=action, resource=str(key.arn)), trace=False
-        ).effect
-        != "ALLOW"
-    ]
     if blocked:
         where = Span.trusted(
             file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")

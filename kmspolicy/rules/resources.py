@@ -22,6 +22,14 @@ def _glob(pattern: str) -> ArnGlob:
     return ArnGlob(pattern)
 
 
+def _matches(pattern: str, arn: str) -> bool:
+    """`ArnGlob(pattern).match(arn)`; a pattern without wildcards matches only itself, and most
+    Resource values name one key, so they are compared rather than compiled."""
+    if "*" in pattern or "?" in pattern:
+        return _glob(pattern).match(arn)
+    return pattern == arn
+
+
 def covers_all_keys(value: str) -> bool:
     """`*`, `arn:aws:kms:*:*:key/*`, `arn:aws:kms:*:111122223333:*` ...: every key of an account or more."""
     if value == "*":
@@ -32,7 +40,7 @@ def covers_all_keys(value: str) -> bool:
     account = parts[4] if parts[4] and "*" not in parts[4] and "?" not in parts[4] else _ACCOUNTS[0]
     probe = _SOME_KEY.format(account=account).split(":", 5)
     probe[1], probe[3] = parts[1] if "*" not in parts[1] else "aws", parts[3] if "*" not in parts[3] else "x"
-    return _glob(value).match(":".join(probe))
+    return _matches(value, ":".join(probe))
 
 
 def any_account(value: str) -> bool:
@@ -40,7 +48,6 @@ def any_account(value: str) -> bool:
     parts = value.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] not in ("kms", "*"):
         return False
-    glob = _glob(value)
     first, second = (_SOME_KEY.format(account=a).split(":", 5) for a in _ACCOUNTS)
     for probe in (first, second):
         probe[1], probe[3] = (
@@ -48,7 +55,7 @@ def any_account(value: str) -> bool:
             parts[3] if "*" not in parts[3] else "x",
         )
         probe[5] = parts[5].replace("*", "x").replace("?", "x")
-    return glob.match(":".join(first)) and glob.match(":".join(second))
+    return _matches(value, ":".join(first)) and _matches(value, ":".join(second))
 
 
 def is_alias_arn(value: str) -> bool:

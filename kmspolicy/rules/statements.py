@@ -229,10 +229,16 @@ def policy_features(facts: tuple[StatementFacts, ...]) -> frozenset[str]:
                         add("set-operator")
                     if op.family == "Null":
                         add("null-operator")
-                key = condition.key_lower
-                add(CONDITION + key)
-                # Key families: every prefix ending in `:` or `/` after the service prefix.
-                for i in range(key.find(":") + 1, len(key) - 1):
-                    if key[i] in ":/":
-                        add(CONDITION + key[: i + 1])
+                found.update(_key_features(condition.key_lower))
     return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def _key_features(key: str) -> tuple[str, ...]:
+    """The features of a condition on `key` (lower case): the key, and its families, every prefix
+    ending in `:` or `/` after the service prefix. Policies test few distinct keys."""
+    features = [CONDITION + key]
+    for i in range(key.find(":") + 1, len(key) - 1):
+        if key[i] in ":/":
+            features.append(CONDITION + key[: i + 1])
+    return tuple(features)
