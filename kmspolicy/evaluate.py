@@ -290,6 +290,18 @@ class _PrincipalSet:
         return frozenset(v for v in self.values if not v.endswith(":root"))
 
 
+@lru_cache(maxsize=65536)
+def _arn_matcher(pattern: str) -> Callable[[str], bool]:
+    # Matchers are immutable and the same patterns recur across policies (`kms:*`, console defaults):
+    # building each once keeps compiling a policy cheap.
+    return ArnGlob(pattern).match
+
+
+@lru_cache(maxsize=65536)
+def _action_matcher(pattern: str) -> Callable[[str], bool]:
+    return Glob(pattern, fold=True).match
+
+
 class _Items:
     """An Action or Resource list: one matcher per entry, or a template resolved per request."""
 
@@ -307,9 +319,9 @@ class _Items:
             if template is not None:
                 templates.append(template)
             elif arn:
-                globs.append(ArnGlob(value).match)
+                globs.append(_arn_matcher(value))
             else:
-                globs.append(Glob(value, fold=True).match)
+                globs.append(_action_matcher(value))
         self.globs = tuple(globs)
         self.templates = tuple(templates)
 
