@@ -44,6 +44,19 @@ app = typer.Typer(
 )
 
 
+# Options that several commands share.
+Kind = Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")]
+OwnerAccount = Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")]
+TrustedAccounts = Annotated[
+    list[str] | None,
+    typer.Option("--trusted-account", metavar="ACCOUNT_ID", help="A trusted account id (repeatable)."),
+]
+TrustedOrgs = Annotated[
+    list[str] | None,
+    typer.Option("--trusted-org", metavar="ORG_ID", help="A trusted organization id (repeatable)."),
+]
+
+
 class LintFormat(str, Enum):
     text = "text"
     json = "json"
@@ -84,18 +97,21 @@ def _root(
 
 @app.command()
 def lint(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders to lint; `-` reads standard input.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(metavar="PATH...", help="Files or folders to lint; `-` reads standard input."),
+    ],
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
-    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
-    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
-    trusted_account: Annotated[
-        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
+    kind: Kind = None,
+    account: OwnerAccount = None,
+    trusted_account: TrustedAccounts = None,
+    trusted_org: TrustedOrgs = None,
+    select: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Only these rules (id, name or prefix).")
     ] = None,
-    trusted_org: Annotated[
-        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
+    ignore: Annotated[
+        list[str] | None, typer.Option(metavar="RULE", help="Skip these rules (id, name or prefix).")
     ] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Only these rules (id, name or prefix).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules (id, name or prefix).")] = None,
     fail_on: Annotated[
         Severity | None, typer.Option(help="Lowest severity that makes the run fail (default: low).")
     ] = None,
@@ -450,14 +466,10 @@ def access(
         ),
     ] = ReviewFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not to stdout.")] = None,
-    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
-    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
-    trusted_account: Annotated[
-        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
-    ] = None,
-    trusted_org: Annotated[
-        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
-    ] = None,
+    kind: Kind = None,
+    account: OwnerAccount = None,
+    trusted_account: TrustedAccounts = None,
+    trusted_org: TrustedOrgs = None,
 ) -> None:
     """Who can use or manage each key: directly, through roles they can assume, grants or escalation."""
     from kmspolicy.config import LintConfig
@@ -505,8 +517,8 @@ def paths(
     key: Annotated[str, typer.Option("--to", help="The key (ARN, key id or alias name).")],
     action: Annotated[str, typer.Option(help="The action to reach.")] = "kms:Decrypt",
     format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.text,
-    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
-    account: Annotated[str | None, typer.Option(help="Owner account id when the input does not say.")] = None,
+    kind: Kind = None,
+    account: OwnerAccount = None,
 ) -> None:
     """The shortest and every simple escalation path from a principal to an action on a key."""
     from kmspolicy.review.graph import build_graph
@@ -529,14 +541,10 @@ def diff(
     new: Annotated[str, typer.Argument(help="The changed version, of the same kind.")],
     removed: Annotated[bool, typer.Option("--removed", help="Also list the access NEW takes away.")] = False,
     format: Annotated[AnswerFormat, typer.Option("--format", "-f")] = AnswerFormat.text,
-    kind: Annotated[InputKind | None, typer.Option(help="Input kind, instead of detecting it.")] = None,
+    kind: Kind = None,
     account: Annotated[str | None, typer.Option(help="Owner account id when the inputs do not say.")] = None,
-    trusted_account: Annotated[
-        list[str] | None, typer.Option("--trusted-account", help="A trusted account id (repeatable).")
-    ] = None,
-    trusted_org: Annotated[
-        list[str] | None, typer.Option("--trusted-org", help="A trusted organization id (repeatable).")
-    ] = None,
+    trusted_account: TrustedAccounts = None,
+    trusted_org: TrustedOrgs = None,
 ) -> None:
     """Every access NEW allows that OLD does not, each with a witness request; exit 1 when there is any."""
     from kmspolicy.review.diff import diff as compare
