@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -323,137 +324,117 @@ def _invoke(world: World, client: Client, key: KeyRecord | None, request: Reques
     builder = _BUILDERS.get(action.lower())
     if builder is None:
         raise KMSError("UnknownOperationException", f"no API operation for `{request.action}`")
-    operation = builder(world, key, request, region, context, params)
+    operation = builder(_Call(world, key, request, region, context, params))
     client.call(operation, params)
 
 
-Builder = Callable[[World, "KeyRecord | None", Request, str, "dict[str, str] | None", dict[str, Any]], str]
+@dataclass
+class _Call:
+    """One replayed request on its way to the API: builders fill in `params` and name the operation."""
+
+    world: World
+    key: KeyRecord | None
+    request: Request
+    region: str
+    ctx: dict[str, str] | None
+    params: dict[str, Any]
+
+
+Builder = Callable[[_Call], str]
 
 
 def _crypto_in(operation: str, *, plaintext: bool = False, data_key: bool = False) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        if ctx:
-            params["EncryptionContext"] = ctx
+    def build(call: _Call) -> str:
+        if call.ctx:
+            call.params["EncryptionContext"] = call.ctx
         if plaintext:
-            params["Plaintext"] = b"replay"
-            if key is not None and key.spec.startswith("RSA"):
-                params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
+            call.params["Plaintext"] = b"replay"
+            if call.key is not None and call.key.spec.startswith("RSA"):
+                call.params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
         if data_key:
-            params["NumberOfBytes"] = 32
+            call.params["NumberOfBytes"] = 32
         return operation
 
     return build
 
 
-def _decrypt(
-    world: World,
-    key: KeyRecord | None,
-    request: Request,
-    region: str,
-    ctx: dict[str, str] | None,
-    params: dict[str, Any],
-) -> str:
-    assert key is not None
-    params["CiphertextBlob"] = _blob(world, key, region, ctx)
-    if ctx:
-        params["EncryptionContext"] = ctx
-    if key.spec.startswith("RSA"):
-        params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
-    elif ":alias/" not in str(params.get("KeyId")):
-        params.pop("KeyId", None)  # symmetric Decrypt finds the key in the blob
+def _decrypt(call: _Call) -> str:
+    assert call.key is not None
+    call.params["CiphertextBlob"] = _blob(call.world, call.key, call.region, call.ctx)
+    if call.ctx:
+        call.params["EncryptionContext"] = call.ctx
+    if call.key.spec.startswith("RSA"):
+        call.params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
+    elif ":alias/" not in str(call.params.get("KeyId")):
+        call.params.pop("KeyId", None)  # symmetric Decrypt finds the key in the blob
     return "Decrypt"
 
 
 def _re_encrypt(source_side: bool) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        assert key is not None
-        sink = _sink(world, request, region)
-        named = params.pop("KeyId")
-        source, dest = (key, sink) if source_side else (sink, key)
-        params["CiphertextBlob"] = _blob(world, source, region, ctx if source_side else None)
-        params["DestinationKeyId"] = named if not source_side else dest.arn
+    def build(call: _Call) -> str:
+        assert call.key is not None
+        sink = _sink(call.world, call.request, call.region)
+        named = call.params.pop("KeyId")
+        source, dest = (call.key, sink) if source_side else (sink, call.key)
+        call.params["CiphertextBlob"] = _blob(
+            call.world, source, call.region, call.ctx if source_side else None
+        )
+        call.params["DestinationKeyId"] = named if not source_side else dest.arn
         if source_side:
-            params["SourceKeyId"] = named
-            if ctx:
-                params["SourceEncryptionContext"] = ctx
-        elif ctx:
-            params["DestinationEncryptionContext"] = ctx
+            call.params["SourceKeyId"] = named
+            if call.ctx:
+                call.params["SourceEncryptionContext"] = call.ctx
+        elif call.ctx:
+            call.params["DestinationEncryptionContext"] = call.ctx
         return "ReEncrypt"
 
     return build
 
 
 def _data_key_pair(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        params["KeyPairSpec"] = _context_value(request, "kms:DataKeyPairSpec") or "ECC_NIST_P256"
-        if ctx:
-            params["EncryptionContext"] = ctx
+    def build(call: _Call) -> str:
+        call.params["KeyPairSpec"] = _context_value(call.request, "kms:DataKeyPairSpec") or "ECC_NIST_P256"
+        if call.ctx:
+            call.params["EncryptionContext"] = call.ctx
         return operation
 
     return build
 
 
 def _signing(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        assert key is not None
-        algorithms = crypto.algorithms_for(key.spec, key.usage).get("SigningAlgorithms", ["ECDSA_SHA_256"])
-        algorithm = _context_value(request, "kms:SigningAlgorithm") or algorithms[0]
-        message_type = _context_value(request, "kms:MessageType") or "RAW"
+    def build(call: _Call) -> str:
+        assert call.key is not None
+        algorithms = crypto.algorithms_for(call.key.spec, call.key.usage).get(
+            "SigningAlgorithms", ["ECDSA_SHA_256"]
+        )
+        algorithm = _context_value(call.request, "kms:SigningAlgorithm") or algorithms[0]
+        message_type = _context_value(call.request, "kms:MessageType") or "RAW"
         message = b"replay" if message_type == "RAW" else b"\x00" * 32
-        params.update(Message=message, SigningAlgorithm=algorithm, MessageType=message_type)
+        call.params.update(Message=message, SigningAlgorithm=algorithm, MessageType=message_type)
         if operation == "Verify":
-            params["Signature"] = b"\x00"
-            if key.material.private is not None and algorithm in algorithms:
-                params["Signature"] = crypto.sign(key.material, algorithm, message, message_type)
+            call.params["Signature"] = b"\x00"
+            if call.key.material.private is not None and algorithm in algorithms:
+                call.params["Signature"] = crypto.sign(call.key.material, algorithm, message, message_type)
         return operation
 
     return build
 
 
 def _mac(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        assert key is not None
-        own = f"HMAC_SHA_{key.spec.removeprefix('HMAC_')}" if key.spec.startswith("HMAC") else "HMAC_SHA_256"
-        algorithm = _context_value(request, "kms:MacAlgorithm") or own
-        params.update(Message=b"replay", MacAlgorithm=algorithm)
+    def build(call: _Call) -> str:
+        assert call.key is not None
+        own = (
+            f"HMAC_SHA_{call.key.spec.removeprefix('HMAC_')}"
+            if call.key.spec.startswith("HMAC")
+            else "HMAC_SHA_256"
+        )
+        algorithm = _context_value(call.request, "kms:MacAlgorithm") or own
+        call.params.update(Message=b"replay", MacAlgorithm=algorithm)
         if operation == "VerifyMac":
-            params["Mac"] = (
-                crypto.mac(key.material, algorithm, b"replay") if key.spec.startswith("HMAC") else b"x"
+            call.params["Mac"] = (
+                crypto.mac(call.key.material, algorithm, b"replay")
+                if call.key.spec.startswith("HMAC")
+                else b"x"
             )
         return operation
 
@@ -461,56 +442,35 @@ def _mac(operation: str) -> Builder:
 
 
 def _plain(operation: str, **fixed: Any) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
+    def build(call: _Call) -> str:
         if operation not in _TAKES_TOKENS:
-            params.pop("GrantTokens", None)
-        params.update(fixed)
+            call.params.pop("GrantTokens", None)
+        call.params.update(fixed)
         return operation
 
     return build
 
 
 def _numbered(operation: str, member: str, context_key: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        value = _context_value(request, context_key)
+    def build(call: _Call) -> str:
+        value = _context_value(call.request, context_key)
         if isinstance(value, str) and value.isdigit():
-            params[member] = int(value)
+            call.params[member] = int(value)
         return operation
 
     return build
 
 
 def _keyless(operation: str, **fixed: Any) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        params.clear()
-        params.update(fixed)
+    def build(call: _Call) -> str:
+        call.params.clear()
+        call.params.update(fixed)
         if operation == "ListRetirableGrants":
-            params["RetiringPrincipal"] = (
-                _context_value(request, "kms:RetiringPrincipal") or request.principal
+            call.params["RetiringPrincipal"] = (
+                _context_value(call.request, "kms:RetiringPrincipal") or call.request.principal
             )
         if operation == "CreateKey":
-            _create_key_params(request, params)
+            _create_key_params(call.request, call.params)
         return operation
 
     return build
@@ -542,104 +502,73 @@ def _request_tags(request: Request) -> list[dict[str, str]]:
     ]
 
 
-def _put_key_policy(
-    world: World,
-    key: KeyRecord | None,
-    request: Request,
-    region: str,
-    ctx: dict[str, str] | None,
-    params: dict[str, Any],
-) -> str:
-    assert key is not None
+def _put_key_policy(call: _Call) -> str:
+    assert call.key is not None
     import json
 
-    params.pop("GrantTokens", None)
-    params["Policy"] = json.dumps(key.policy.document or {"Statement": []})
-    bypass = _context_value(request, "kms:BypassPolicyLockoutSafetyCheck")
+    call.params.pop("GrantTokens", None)
+    call.params["Policy"] = json.dumps(call.key.policy.document or {"Statement": []})
+    bypass = _context_value(call.request, "kms:BypassPolicyLockoutSafetyCheck")
     if bypass is not None:
-        params["BypassPolicyLockoutSafetyCheck"] = bypass == "true"
+        call.params["BypassPolicyLockoutSafetyCheck"] = bypass == "true"
     return "PutKeyPolicy"
 
 
 def _tags(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        params.pop("GrantTokens", None)
+    def build(call: _Call) -> str:
+        call.params.pop("GrantTokens", None)
         if operation == "TagResource":
-            params["Tags"] = _request_tags(request) or [{"TagKey": "replay", "TagValue": "x"}]
+            call.params["Tags"] = _request_tags(call.request) or [{"TagKey": "replay", "TagValue": "x"}]
         else:
-            keys = _context_value(request, "aws:TagKeys")
-            params["TagKeys"] = list(keys) if isinstance(keys, tuple) else [keys or "replay"]
+            keys = _context_value(call.request, "aws:TagKeys")
+            call.params["TagKeys"] = list(keys) if isinstance(keys, tuple) else [keys or "replay"]
         return operation
 
     return build
 
 
 def _alias(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        params.pop("GrantTokens", None)
-        named = params.pop("KeyId", None)
+    def build(call: _Call) -> str:
+        call.params.pop("GrantTokens", None)
+        named = call.params.pop("KeyId", None)
         alias = "alias/replay"
         if isinstance(named, str) and ":alias/" in named:
             alias = "alias/" + named.split(":alias/", 1)[1]
-        params["AliasName"] = alias
-        target = key if key is not None else _sink(world, request, region)
+        call.params["AliasName"] = alias
+        target = call.key if call.key is not None else _sink(call.world, call.request, call.region)
         if operation != "DeleteAlias":
-            params["TargetKeyId"] = target.arn
-        key = target
-        if (
-            operation != "CreateAlias"
-            and key is not None
-            and (key.account, key.region, alias) not in world.aliases
-        ):
-            world.aliases[(key.account, key.region, alias)] = AliasRecord(
-                alias, key.account, key.region, key.key_id, key.created, key.created
+            call.params["TargetKeyId"] = target.arn
+        # the alias exists before DeleteAlias/UpdateAlias and not before CreateAlias, as a real call needs
+        where = (target.account, target.region, alias)
+        if operation != "CreateAlias" and where not in call.world.aliases:
+            call.world.aliases[where] = AliasRecord(
+                alias, target.account, target.region, target.key_id, target.created, target.created
             )
-            key.aliases.append(alias)
-            key.touch()
-        if (
-            operation == "CreateAlias"
-            and key is not None
-            and (key.account, key.region, alias) in world.aliases
-        ):
-            del world.aliases[(key.account, key.region, alias)]
-            key.aliases.remove(alias)
-            key.touch()
+            target.aliases.append(alias)
+            target.touch()
+        if operation == "CreateAlias" and where in call.world.aliases:
+            del call.world.aliases[where]
+            target.aliases.remove(alias)
+            target.touch()
         return operation
 
     return build
 
 
-def _create_grant(
-    world: World,
-    key: KeyRecord | None,
-    request: Request,
-    region: str,
-    ctx: dict[str, str] | None,
-    params: dict[str, Any],
-) -> str:
-    operations = _context_value(request, "kms:GrantOperations")
-    params["Operations"] = list(operations) if isinstance(operations, tuple) else [operations or "Decrypt"]
-    params["GranteePrincipal"] = _context_value(request, "kms:GranteePrincipal") or _grantee(request)
-    retiring = _context_value(request, "kms:RetiringPrincipal")
+def _create_grant(call: _Call) -> str:
+    operations = _context_value(call.request, "kms:GrantOperations")
+    call.params["Operations"] = (
+        list(operations) if isinstance(operations, tuple) else [operations or "Decrypt"]
+    )
+    call.params["GranteePrincipal"] = _context_value(call.request, "kms:GranteePrincipal") or _grantee(
+        call.request
+    )
+    retiring = _context_value(call.request, "kms:RetiringPrincipal")
     if retiring:
-        params["RetiringPrincipal"] = retiring
-    kind = _context_value(request, "kms:GrantConstraintType")
-    if kind and ctx:
-        params["Constraints"] = {kind: ctx}
+        call.params["RetiringPrincipal"] = retiring
+    kind = _context_value(call.request, "kms:GrantConstraintType")
+    if kind and call.ctx:
+        call.params["Constraints"] = {kind: call.ctx}
     return "CreateGrant"
 
 
@@ -649,22 +578,15 @@ def _grantee(request: Request) -> str:
 
 
 def _grant_op(operation: str) -> Builder:
-    def build(
-        world: World,
-        key: KeyRecord | None,
-        request: Request,
-        region: str,
-        ctx: dict[str, str] | None,
-        params: dict[str, Any],
-    ) -> str:
-        assert key is not None
-        tokens = params.pop("GrantTokens", [])
-        grant_id = request.grant_id or next(iter(key.grants), "0" * 64)
-        if operation == "RetireGrant" and request.grant_id is None and tokens:
-            params.clear()
-            params["GrantToken"] = tokens[0]
+    def build(call: _Call) -> str:
+        assert call.key is not None
+        tokens = call.params.pop("GrantTokens", [])
+        grant_id = call.request.grant_id or next(iter(call.key.grants), "0" * 64)
+        if operation == "RetireGrant" and call.request.grant_id is None and tokens:
+            call.params.clear()
+            call.params["GrantToken"] = tokens[0]
         else:
-            params["GrantId"] = grant_id
+            call.params["GrantId"] = grant_id
         return operation
 
     return build
