@@ -145,8 +145,10 @@ def lint(
     except (configs.ConfigError, OSError) as error:
         _fail(str(error))
     parsed = parse_paths(paths, kind=kind, account=account, max_bytes=max_bytes, progress=_progress())
-    findings = parsed.findings + run_rules(parsed.documents, config=settings, account=account)
-    findings = configs.apply(settings, findings)
+    # `lint()` applies the configuration to the rules' findings; the reader's need it here.
+    findings = configs.apply(settings, parsed.findings) + run_rules(
+        parsed.documents, config=settings, account=account
+    )
     if write_baseline is not None:
         try:
             baselines.write_baseline(write_baseline, findings, parsed.sources)

@@ -11,22 +11,22 @@ from __future__ import annotations
 from kmspolicy.grammar import GrammarError, parse_arn
 from kmspolicy.model import Alias, Document, Grant, InputKind, Key, Policy, PolicyKind, Unknown
 from kmspolicy.parse.context import SYN_STRUCTURE, ReadContext, pointer_join
-from kmspolicy.parse.policy import _Record, describe, read_grant, read_key_metadata, read_policy
+from kmspolicy.parse.policy import Record, describe, read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import load_embedded_json
 
 
-def _envelope(obj: object, ctx: ReadContext, command: str, fields: frozenset[str]) -> _Record | None:
+def _envelope(obj: object, ctx: ReadContext, command: str, fields: frozenset[str]) -> Record | None:
     if not isinstance(obj, dict):
         ctx.report(
             SYN_STRUCTURE, f"`aws kms {command}` output must be a JSON object, found {describe(obj)}", ""
         )
         return None
-    record = _Record(obj, ctx, "", f"`aws kms {command}` output")
+    record = Record(obj, ctx, "", f"`aws kms {command}` output")
     record.check_fields(fields)
     return record
 
 
-def _truncated(record: _Record, what: str) -> None:
+def _truncated(record: Record, what: str) -> None:
     if record.boolean("Truncated") or record.string("NextMarker") is not None:
         record.ctx.notes.append(
             f"the listing is truncated (`NextMarker` is set): {what} on later pages are not in this file"
@@ -88,7 +88,7 @@ def read_describe_key(obj: object, ctx: ReadContext) -> Document:
 _LISTING_FIELDS = frozenset({"NextMarker", "Truncated"})
 
 
-def _entries(record: _Record, name: str) -> list[tuple[object, str]]:
+def _entries(record: Record, name: str) -> list[tuple[object, str]]:
     """The entries of the listing array `name`, with their pointers."""
     if name not in record.obj:
         record.ctx.report(SYN_STRUCTURE, f"{record.what} has no `{name}`", "")
@@ -135,7 +135,7 @@ def _read_alias(obj: object, ctx: ReadContext, pointer: str) -> Alias | None:
     if not isinstance(obj, dict):
         ctx.report(SYN_STRUCTURE, f"an alias must be an object, found {describe(obj)}", pointer)
         return None
-    alias = _Record(obj, ctx, pointer, "an alias")
+    alias = Record(obj, ctx, pointer, "an alias")
     alias.check_fields(_ALIAS_FIELDS)
     name = alias.string("AliasName", required=True)
     arn = alias.string("AliasArn")

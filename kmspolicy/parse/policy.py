@@ -758,7 +758,7 @@ _STATEMENT_READERS: tuple[tuple[str, str, Callable[[Any, _PolicyReading, str, st
 
 
 @dataclass
-class _Record:
+class Record:
     """Typed access to the fields of one API response object, reporting each wrong or missing one."""
 
     obj: dict[str, Any]
@@ -835,12 +835,12 @@ class _Record:
             self._wrong(name, "a date", value)
         return None
 
-    def record(self, name: str, what: str) -> _Record | None:
+    def record(self, name: str, what: str) -> Record | None:
         value = self._get(name, False)
         if value is None:
             return None
         if isinstance(value, dict):
-            return _Record(value, self.ctx, pointer_join(self.pointer, name), what)
+            return Record(value, self.ctx, pointer_join(self.pointer, name), what)
         self._wrong(name, "an object", value)
         return None
 
@@ -866,7 +866,7 @@ def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
     if not isinstance(obj, dict):
         _not_an_object(obj, ctx, pointer, "a grant")
         return None
-    grant = _Record(obj, ctx, pointer, "a grant")
+    grant = Record(obj, ctx, pointer, "a grant")
     grant.check_fields(_GRANT_FIELDS)
     key_id = grant.string("KeyId", required=True)
     grant_id = grant.string("GrantId", required=True)
@@ -923,7 +923,7 @@ def _read_operations(value: object, ctx: ReadContext, pointer: str) -> tuple[str
     return tuple(operations)
 
 
-def _read_constraints(constraints: _Record | None) -> GrantConstraints | None:
+def _read_constraints(constraints: Record | None) -> GrantConstraints | None:
     if constraints is None:
         return None
     constraints.check_fields(_CONSTRAINT_FIELDS)
@@ -938,7 +938,7 @@ def _read_constraints(constraints: _Record | None) -> GrantConstraints | None:
     return GrantConstraints.trusted(**fields)
 
 
-def _encryption_context(context: _Record) -> dict[str, str]:
+def _encryption_context(context: Record) -> dict[str, str]:
     pairs = {}
     for key in context.obj:
         value = context.string(key)
@@ -988,7 +988,7 @@ def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None
     if not isinstance(obj, dict):
         _not_an_object(obj, ctx, pointer, "key metadata")
         return None
-    key = _Record(obj, ctx, pointer, "key metadata")
+    key = Record(obj, ctx, pointer, "key metadata")
     key.check_fields(_KEY_FIELDS)
     key_id = key.string("KeyId", required=True)
     arn = key.scalar("Arn", required=True)
@@ -1037,7 +1037,7 @@ def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None
     )
 
 
-def _choice(record: _Record, name: str, allowed: tuple[str, ...]) -> str | None:
+def _choice(record: Record, name: str, allowed: tuple[str, ...]) -> str | None:
     value = record.string(name)
     if value is None or value in allowed:
         return value

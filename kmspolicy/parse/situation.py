@@ -15,6 +15,7 @@ from kmspolicy.model import (
     PolicyKind,
     PolicyLevel,
     Request,
+    Severity,
     Situation,
 )
 from kmspolicy.parse import parse_paths
@@ -27,7 +28,7 @@ class InputError(ValueError):
 
 def _read(path: Path, kind: InputKind | None, sources: SourceSet) -> Document:
     result = parse_paths([str(path)], kind=kind)
-    errors = [f for f in result.findings if f.severity.value == "error"]
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
     if errors:
         first = errors[0]
         where = result.sources.locate(first.span)
