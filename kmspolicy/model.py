@@ -234,6 +234,7 @@ class Statement(Frozen):
 class Policy(Frozen):
     kind: PolicyKind
     name: str  # the policy's name where it has one, else the file (and pointer) it came from
+    arn: str | None = None  # a customer or AWS managed policy's ARN (what iam:CreatePolicyVersion names)
     version: str | None = None
     id: str | None = None
     statements: tuple[Statement, ...] = ()
