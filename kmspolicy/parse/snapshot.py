@@ -15,6 +15,12 @@ organizations/scps.json, rcps.json        [{"name", "target", "policy"}] (option
 Every principal gets every policy in force on it: inline and attached managed policies (the default
 version only), a user's group policies, a role's trust policy and any permissions boundary. Each file
 is read with its own `ReadContext`, so findings point into the file they are about.
+
+Managed policies keep their ARN (`Policy.arn`, from `Policies[].Arn`, which is also the `PolicyArn`
+that entities attach): customer managed ones (`arn:aws:iam::<account>:policy/...`) are what
+`iam:CreatePolicyVersion` rewrites; AWS managed ones (`arn:aws:iam::aws:policy/...`) no customer can.
+The non-default versions of `PolicyVersionList` are not read: the model holds one version per policy,
+so what `iam:SetDefaultPolicyVersion` could switch to is not known to the review.
 """
 
 from __future__ import annotations
@@ -238,7 +244,7 @@ class _Snapshot:
             document_pointer = pointer_join(pointer, "PolicyVersionList", position, "Document")
             policy = self.document(version.get("Document"), ctx, document_pointer, PolicyKind.IDENTITY, name)
             if policy is not None:
-                found[str(item["Arn"])] = policy
+                found[str(item["Arn"])] = policy.model_copy(update={"arn": str(item["Arn"])})
         return found
 
     def inline_policies(

@@ -1,10 +1,15 @@
 """Hand-built account cases for the access graph, `tests/review_cases/<behaviour>.yaml`.
 
 A case is a small account written compactly (principals with their policies, trust policies, tags and
-boundaries; keys with policy, grants, tags, aliases; SCPs and RCPs as (target, policy)) plus what the
+boundaries; managed policies by name, attached to principals; keys with policy, grants, tags, aliases;
+SCPs and RCPs as (target, policy)) plus what the
 graph must answer: `expect` entries (this principal can perform this action on this key, by these
 kinds of steps, through these roles, justified by these statements or grants) and `absent` entries
 (it cannot). Policies are written as YAML mappings and read by the real parser.
+
+A managed policy named `X` is the customer managed `arn:aws:iam::<account>:policy/X`; one named
+`aws/X` is the AWS managed `arn:aws:iam::aws:policy/X`. As in a snapshot, a user's policies include
+those of its groups.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class PrincipalSpec(_Strict):
     boundary: dict[str, Any] | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     groups: tuple[str, ...] = ()
+    attached: tuple[str, ...] = ()  # names of the case's managed policies
 
 
 class GrantSpec(_Strict):
@@ -89,6 +95,7 @@ class AccountCase(_Strict):
     account: str
     org: str | None = None
     region: str = "us-east-1"
+    managed: dict[str, dict[str, Any]] = Field(default_factory=dict)
     principals: tuple[PrincipalSpec, ...] = ()
     keys: tuple[KeySpec, ...] = ()
     scps: tuple[OrgSpec, ...] = ()
@@ -99,6 +106,11 @@ class AccountCase(_Strict):
     def key_arn(self, key_id: str) -> str:
         return f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
 
+    def managed_arn(self, name: str) -> str:
+        if name.startswith("aws/"):
+            return f"arn:aws:iam::aws:policy/{name[4:]}"
+        return f"arn:aws:iam::{self.account}:policy/{name}"
+
     def build(self, name: str) -> Account:
         def policy(doc: dict[str, Any], kind: PolicyKind, label: str) -> Policy:
             input_kind = InputKind.KEY_POLICY if kind is PolicyKind.KEY else InputKind.IDENTITY_POLICY
@@ -106,6 +118,17 @@ class AccountCase(_Strict):
             found = parsed.documents[0].policies[0]
             return found.model_copy(update={"kind": kind, "name": label})
 
+        managed = {
+            name: policy(doc, PolicyKind.IDENTITY, name).model_copy(update={"arn": self.managed_arn(name)})
+            for name, doc in self.managed.items()
+        }
+        own: dict[str, tuple[Policy, ...]] = {
+            p.name: (
+                *(policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)),
+                *(managed[m] for m in p.attached),
+            )
+            for p in self.principals
+        }
         principals = []
         for p in self.principals:
             arn = f"arn:aws:iam::{self.account}:{p.type}/{p.name}"
@@ -117,9 +140,7 @@ class AccountCase(_Strict):
                     account=self.account,
                     tags=p.tags,
                     groups=p.groups,
-                    policies=tuple(
-                        policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)
-                    ),
+                    policies=(*own[p.name], *(q for g in p.groups for q in own.get(g, ()))),
                     permission_boundary=policy(p.boundary, PolicyKind.BOUNDARY, f"{p.name}-boundary")
                     if p.boundary
                     else None,
@@ -179,3 +200,36 @@ class AccountCase(_Strict):
 
 def load_case(path: Path) -> AccountCase:
     return AccountCase.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+class DiffExpect(_Strict):
+    """One change `diff(old, new)` must (or must not) report: `resource` is a key id or a role name;
+    `steps` the kinds of the path of a transitive change (None: a direct one); `witness` context entries
+    its witness request must carry."""
+
+    principal: str
+    resource: str
+    action: str
+    removed: bool = False
+    steps: tuple[str, ...] | None = None
+    method: str | None = None
+    witness: dict[str, str] = Field(default_factory=dict)
+
+
+class DiffCase(_Strict):
+    """Two versions of one account, `tests/review_cases/diff/<behaviour>.yaml`, and what `diff` says."""
+
+    old: AccountCase
+    new: AccountCase
+    expect: tuple[DiffExpect, ...] = ()
+    absent: tuple[DiffExpect, ...] = ()
+
+    def resource_arn(self, name: str) -> str:
+        case = self.new
+        if any(p.type == "role" and p.name == name for p in (*case.principals, *self.old.principals)):
+            return f"arn:aws:iam::{case.account}:role/{name}"
+        return case.key_arn(name)
+
+
+def load_diff_case(path: Path) -> DiffCase:
+    return DiffCase.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))

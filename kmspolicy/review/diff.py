@@ -6,9 +6,16 @@ policies and grants name, one hypothetical principal in the organisation, one in
 their keys, and the roles with trust policies; the KMS actions their statements and grants cover
 (`sts:AssumeRole` for roles). For each (principal, key or role, action) the evaluator decides the
 request under both versions, first with the plain context, then with every witness context built from
-the condition values of both versions (so a loosened `StringLike` or a dropped `aws:PrincipalOrgID` is
-found with values that satisfy NEW and not OLD). A change carries its witness: a concrete request
+the condition values of both versions, SCPs and RCPs included (so a loosened `StringLike`, a dropped
+`aws:PrincipalOrgID` or an RCP that admits one more VPC endpoint is found with values that satisfy NEW
+and not OLD). A change carries its witness: a concrete request
 that NEW allows and OLD denies (or the reverse, `removed=True`).
+
+When both inputs are accounts (snapshots, not single policies or templates), the change also covers
+transitive access: every principal that reaches a key action in one version's access graph, through
+roles it can assume or an escalation, and not at all in the other's. Such a change carries its `path`
+(each step an edge of the graph, so an evaluator decision); its witness is the path's last request, and
+its sides say which version has the path.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from kmspolicy.model import (
     Document,
     Frozen,
     Grant,
+    InputKind,
     Key,
     Policy,
     Request,
@@ -33,14 +41,18 @@ from kmspolicy.model import (
 )
 from kmspolicy.review.graph import (
     ASSUME,
+    AccessGraph,
     Actor,
     account_of,
     actors_of,
     applicable,
+    build_graph,
+    level_policies,
     moved_for,
     situation_of,
     trust_targets,
 )
+from kmspolicy.review.questions import Reach, Step, who_can
 from kmspolicy.review.witness import witness_contexts
 
 _WITNESS_LIMIT = 512
@@ -61,6 +73,7 @@ class Change(Frozen):
     witness: Request
     new: Side
     old: Side
+    path: tuple[Step, ...] = ()  # a transitive change: the path in the version that has it
 
 
 class DiffResult(Frozen):
@@ -115,14 +128,23 @@ class _Version:
         return evaluate(situation, request, trace=False)
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
+        """Every policy that decides `node` calling on `resource`, the SCPs and RCPs included: a condition
+        that only an organisation policy writes (a Deny unless `aws:SourceVpce` is ...) decides too."""
         actor = self.actors.get(node)
         target = self.targets.get(resource) or self.roles.get(resource)
         found: list[Policy | None] = []
         if target is not None:
-            found.append(target.key_policy or target.key.policy)
+            found.extend((target.key_policy or target.key.policy, *level_policies(target.rcps)))
         if actor is not None:
-            found.extend((*actor.subject.identity_policies, actor.subject.permission_boundary))
+            subject = actor.subject
+            found.extend(
+                (*subject.identity_policies, subject.permission_boundary, *level_policies(subject.scps))
+            )
         return found
+
+    def aliases_of(self, resource: str) -> tuple[str, ...]:
+        target = self.targets.get(resource)
+        return target.key.aliases if target is not None else ()
 
     def grants_for(self, resource: str) -> tuple[Grant, ...]:
         target = self.targets.get(resource)
@@ -162,8 +184,13 @@ def diff(
     actions: Sequence[str] | None = None,
     trusted_accounts: Iterable[str] = (),
     trusted_orgs: Iterable[str] = (),
+    transitive: bool | None = None,
 ) -> DiffResult:
-    """Every access NEW allows that OLD does not (`removed=False`), and every one it takes away."""
+    """Every access NEW allows that OLD does not (`removed=False`), and every one it takes away.
+
+    `transitive` adds the principals that newly reach (or no longer reach) a key action through roles
+    or escalations; by default it is on when both inputs are accounts or snapshots.
+    """
     new_account = account_of(new, account=account)
     old_account = account_of(old, account=account or new_account.account_id)
     trusted = frozenset(trusted_accounts)
@@ -195,10 +222,83 @@ def diff(
                 continue
             policies = [*old_v.policies_for(node, resource), *new_v.policies_for(node, resource)]
             grants = [*old_v.grants_for(resource), *new_v.grants_for(resource)]
-            contexts = witness_contexts(policies, grants, limit=_WITNESS_LIMIT)
+            # a request names in kms:RequestAlias an alias of the key (in either version), nothing else
+            aliases = [a.split(":", 5)[-1] for v in versions for a in v.aliases_of(resource)]
+            contexts = witness_contexts(
+                policies, grants, limit=_WITNESS_LIMIT, only={"kms:requestalias": aliases}
+            )
             for act in acts:
                 changes.extend(_compare(actor, resource, act, contexts, old_v, new_v))
+    if transitive is None:
+        transitive = _described(old) and _described(new)
+    if transitive:
+        graphs = tuple(
+            build_graph(
+                a,
+                actions=sorted(wanted | set(ENABLING_ACTIONS)),
+                trusted_accounts=trusted,
+                trusted_orgs=orgs,
+            )
+            for a in (old_account, new_account)
+        )
+        changes.extend(_transitive(graphs[0], graphs[1], sorted(wanted), changes))
     return DiffResult(changes=tuple(changes))
+
+
+# escalations go through these: the graphs decide them whether or not the policies name them
+ENABLING_ACTIONS = ("kms:CreateGrant", "kms:PutKeyPolicy", "kms:TagResource")
+
+
+def _described(source: Account | Document) -> bool:
+    """An account, or a snapshot: an input that describes principals and roles, not one policy."""
+    return isinstance(source, Account) or source.kind is InputKind.SNAPSHOT
+
+
+def _transitive(
+    old: AccessGraph, new: AccessGraph, actions: Sequence[str], direct: Sequence[Change]
+) -> Iterator[Change]:
+    """Principals that reach a key action by a path (roles, escalations) in one graph and not at all in the
+    other; a one-step direct access is `_compare`'s, and what it reported is not repeated."""
+    seen = {(c.principal, c.resource, c.action, c.removed) for c in direct}
+    for arn in sorted(set(old.keys) | set(new.keys)):
+        for action in actions:
+            before, now = (
+                {r.principal: r for r in who_can(g, arn, action).principals} if arn in g.keys else {}
+                for g in (old, new)
+            )
+            for removed, graph, here, there in ((False, new, now, before), (True, old, before, now)):
+                for node, reach in sorted(here.items()):
+                    direct_step = len(reach.path) == 1 and reach.path[0].kind == "access"
+                    if node in there or direct_step or (node, arn, action, removed) in seen:
+                        continue
+                    yield _path_change(graph, reach, arn, action, removed)
+
+
+def _path_change(graph: AccessGraph, reach: Reach, arn: str, action: str, removed: bool) -> Change:
+    last = reach.path[-1]
+    witness = Request(
+        principal=graph.actors[last.source].subject.principal,
+        action=action,
+        resource=arn,
+        context=dict(last.conditions),
+    )
+    has = Side(effect="ALLOW", reason=last.reason, refs=last.refs)
+    version = "old" if not removed else "new"
+    how = "directly, through roles or by an escalation"
+    lacks = Side(
+        effect="IMPLICIT_DENY", reason=f"no path to `{action}` on this key in the {version} version, {how}"
+    )
+    return Change(
+        principal=reach.principal,
+        resource=arn,
+        action=action,
+        removed=removed,
+        external=reach.external,
+        witness=witness,
+        new=lacks if removed else has,
+        old=has if removed else lacks,
+        path=reach.path,
+    )
 
 
 def _compare(
@@ -243,4 +343,4 @@ def diff_json(result: DiffResult) -> dict[str, object]:
     }
 
 
-__all__ = ["Change", "DiffResult", "Side", "diff", "diff_json"]
+__all__ = ["ENABLING_ACTIONS", "Change", "DiffResult", "Side", "diff", "diff_json"]

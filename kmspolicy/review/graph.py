@@ -9,9 +9,11 @@ and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a poli
 * `assume`   principal -> role: `sts:AssumeRole`, decided with the role's trust policy standing as the
   resource policy and the caller's identity policies (see `TRUST_GAP`);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
-  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends on itself or a role it can
-  assume, or `kms:TagResource` setting a tag an ABAC condition asks for); the evaluator decides both
-  the enabling call and the access of the changed account;
+  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends or `iam:CreatePolicyVersion`
+  on a customer managed policy in force on itself or on a role it can assume, `kms:TagResource` setting
+  a tag an ABAC condition asks for, or `kms:CreateAlias` / `kms:UpdateAlias` pointing at the key an
+  alias that a `kms:ResourceAliases` or `kms:RequestAlias` condition asks for); the evaluator decides
+  both the enabling calls and the access of the changed account;
 * `member` user -> group and `alias` alias -> key, for the picture only.
 
 External accounts and `*` are hypothetical principals whose own account allows them everything, so
@@ -33,10 +35,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from kmspolicy.catalog import GRANT_OPERATIONS
-from kmspolicy.conditions import ArnGlob
+from kmspolicy.conditions import ArnGlob, Glob
 from kmspolicy.evaluate import Subject, Target, compile_policy, evaluate, evaluate_grid
 from kmspolicy.model import (
     Account,
+    Condition,
     ContextValue,
     Decision,
     Document,
@@ -73,6 +76,9 @@ DEFAULT_ACTIONS: tuple[str, ...] = (
 ASSUME = "sts:AssumeRole"
 IAM_WRITES_ROLE = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
 IAM_WRITES_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+IAM_WRITES_GROUP = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
+IAM_NEW_POLICY_VERSION = "iam:CreatePolicyVersion"
+IAM_WRITES = (*IAM_WRITES_ROLE, *IAM_WRITES_USER, *IAM_WRITES_GROUP, IAM_NEW_POLICY_VERSION)
 ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
 _WITNESS_LIMIT = 64
 TRUST_GAP = (
@@ -371,6 +377,7 @@ class _Builder:
         self._classes: dict[
             tuple[int, int], tuple[dict[str, Key], dict[str, Target], dict[str, list[str]]]
         ] = {}
+        self._kept: list[object] = []  # changed targets that caches above know by identity
 
     # -- nodes
 
@@ -673,7 +680,10 @@ class _Builder:
         policy = target.key_policy or target.key.policy
         for (_, action), group in denied.items():
             subject = subjects[group[0]]
-            policies = (policy, *subject.identity_policies, subject.permission_boundary)
+            # an SCP or RCP condition can be the only one that asks for a value (a Deny unless
+            # `aws:SourceVpce` is ...): its values are witnesses too
+            org = (*level_policies(subject.scps), *level_policies(target.rcps))
+            policies = (policy, *subject.identity_policies, subject.permission_boundary, *org)
             signature = (
                 id(target),
                 action,
@@ -682,7 +692,7 @@ class _Builder:
             )
             contexts = self._contexts.get(signature)
             if contexts is None:
-                contexts = _witnesses(policies, target.grants, action, subject.principal)
+                contexts = _witnesses(policies, target.grants, action, subject.principal, target.key.aliases)
                 self._contexts[signature] = contexts
             if not contexts:
                 continue
@@ -804,6 +814,7 @@ class _Builder:
                     self._by_key_policy(actor, arn, held)
                 if "kms:TagResource" in held:
                     self._by_tag(actor, arn, held)
+        self._by_alias(internal)
         self._by_iam_write(internal)
 
     def _escalate(
@@ -957,19 +968,116 @@ class _Builder:
                         context,
                     )
 
+    def _by_alias(self, internal: list[Actor]) -> None:
+        """A principal that can point an alias at a key, where a `kms:ResourceAliases` or `kms:RequestAlias`
+        condition asks for that alias (ABAC by alias, §1.9). The alias names tried are those the
+        conditions write (a wildcard filled in) and the account's aliases they match."""
+        # the alias half of an alias operation is decided by IAM alone (§1.9): without an identity policy
+        # statement for it, a caller is denied unasked
+        movers = [a for a in internal if _covers(a, _ALIAS_WRITES)]
+        if not movers:
+            return
+        existing: dict[tuple[str | None, str | None, str], str] = {}
+        for arn, key in self.keys.items():
+            for alias in key.aliases:
+                existing[(key.account, key.region, _alias_name(alias))] = arn
+        by_keys = [c for key in self.keys.values() for c in _alias_conditions(key.policy, {})]
+        wanted: dict[str, list[Actor]] = defaultdict(list)
+        for actor in movers:
+            tags = dict(actor.subject.caller_tags)
+            asked = [c for p in actor.subject.identity_policies for c in _alias_conditions(p, tags)] + by_keys
+            names = {name for _, name in asked} | {
+                name for (_, _, name) in existing if any(glob.match(name) for glob, _ in asked)
+            }
+            for name in names:
+                if _valid_alias(name):
+                    wanted[name].append(actor)
+        for name, actors in sorted(wanted.items()):
+            self._with_alias(name, actors, existing)
+
+    def _with_alias(
+        self, name: str, actors: list[Actor], existing: dict[tuple[str | None, str | None, str], str]
+    ) -> None:
+        """`name` pointed at each key it is not on: what `actors` gain there (all decided in one grid, keys
+        alike in one class), and whether they may make the change: `kms:CreateAlias` on the alias and the
+        key, or for an alias that exists `kms:UpdateAlias` on the alias, the key it points at now and the
+        key."""
+        keys: dict[str, Key] = {}
+        targets: dict[str, Target] = {}
+        for arn, key in self.keys.items():
+            if name not in {_alias_name(a) for a in key.aliases}:
+                keys[arn] = key.model_copy(update={"aliases": (*key.aliases, name)})
+                targets[arn] = Target(key=keys[arn], grants=key.grants, rcps=self.targets[arn].rcps)
+        self._kept.append(targets)  # decisions are cached by target identity: keep these alive
+        gains: dict[tuple[int, str], list[tuple[str, Decision, dict[str, ContextValue]]]] = defaultdict(list)
+        index = {id(a): i for i, a in enumerate(actors)}
+
+        def add(
+            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+        ) -> None:
+            if action not in self.held.get((actor.node, arn), set()) and actor.account == keys[arn].account:
+                gains[(index[id(actor)], arn)].append((action, decision, context))
+
+        self._access(actors, keys, self.actions, add, targets)
+        if not gains:
+            return
+        callers = sorted({i for i, _ in gains})
+        holders = {holder for (_, _, alias), holder in existing.items() if alias == name}
+        touched = sorted({arn for _, arn in gains} | holders)
+        grid = evaluate_grid(
+            [actors[i].subject for i in callers], [self.targets[arn] for arn in touched], _ALIAS_WRITES
+        )
+        on_key = {
+            (i, arn, method): grid[(c, t, method)]
+            for c, i in enumerate(callers)
+            for t, arn in enumerate(touched)
+            for method in _ALIAS_WRITES
+        }
+        for (i, arn), found in sorted(gains.items()):
+            key = self.keys[arn]
+            holder = existing.get((key.account, key.region, name))
+            method = "kms:CreateAlias" if holder is None else "kms:UpdateAlias"
+            alias_arn = f"arn:{key.partition}:kms:{key.region}:{key.account}:{name}"
+            on_alias = evaluate(
+                self._situation_of(actors[i].subject, self.targets[arn]),
+                Request(principal=actors[i].subject.principal, action=method, resource=alias_arn),
+                trace=False,
+            )
+            calls = [("the alias", on_alias), ("the key", on_key[(i, arn, method)])]
+            if holder is not None:
+                where = f"`{self.keys[holder].key_id}`, where it points now"
+                calls.insert(1, (where, on_key[(i, holder, method)]))
+            if any(d.effect != "ALLOW" for _, d in calls):
+                continue
+            refs: list[StatementRef] = []
+            for _, decision in calls:
+                refs.extend(r for r in decision.determining if r not in refs)
+            reason = "; ".join(f"on {label}, {d.reason}" for label, d in calls)
+            enabling = Decision(effect="ALLOW", reason=reason, determining=tuple(refs))
+            for action, gained, context in found:
+                self._escalate(actors[i], arn, action, method, f"alias `{name}`", enabling, gained, context)
+
     def _by_iam_write(self, internal: list[Actor]) -> None:
-        """A principal that can write the identity policy of itself, or of a role it can assume."""
+        """A principal that can give an identity policy allowing everything to itself, or to a role it can
+        assume: by writing that entity's policies, or by a new default version of a customer managed
+        policy in force on it (`_rewrites`)."""
+        writers = [a for a in internal if _covers(a, IAM_WRITES)]
+        if not writers:
+            return
         by_node = {a.node: a for a in internal}
         assumes: dict[str, set[str]] = defaultdict(set)
+        groups: dict[str, list[str]] = defaultdict(list)
         for caller, role, data in self.g.edges(data=True):
             if data["kind"] == "assume":
                 assumes[caller].add(role)
+            elif data["kind"] == "member":
+                groups[caller].append(role)
         # IAM resources have no resource policy: a stand-in key policy delegating everything to the
-        # account lets the identity policies alone decide (same-account IAM semantics); one per victim,
-        # so that writers alike share its evaluator
+        # account lets the identity policies alone decide (same-account IAM semantics); one per written
+        # resource, so that writers alike share its evaluator
         stand_ins: dict[str, Target] = {}
-        enabled: list[tuple[Actor, Actor, str, Decision]] = []
-        for writer in internal:
+        enabled: list[tuple[Actor, _Rewrite, str, Decision]] = []
+        for writer in writers:
             reachable = {writer.node}
             frontier = [writer.node]
             while frontier:
@@ -981,48 +1089,54 @@ class _Builder:
                 victim = by_node.get(node)
                 if victim is None:
                     continue
-                target = stand_ins.get(node)
-                if target is None:
-                    key = Key(arn=victim.node, key_id=victim.label, account=victim.account)
-                    target = Target(key=key, key_policy=_delegate_all(victim.account or self.owner))
-                    stand_ins[node] = target
-                writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
-                grid = evaluate_grid([writer.subject], [target], writes)
-                found = next(
-                    ((w, grid[(0, 0, w)]) for w in writes if grid[(0, 0, w)].effect == "ALLOW"), None
-                )
-                if found is not None:
-                    enabled.append((writer, victim, *found))
-        gained = self._gains_with_any_policy(list({v.node: v for _, v, _, _ in enabled}.values()))
-        for writer, victim, method, decision in enabled:
-            for arn, action, after in gained.get(victim.node, ()):
-                self._escalate(writer, arn, action, method, victim.node, decision, after, {})
+                for rewrite in _rewrites(victim, groups.get(node, ())):
+                    target = stand_ins.get(rewrite.resource)
+                    if target is None:
+                        account = victim.account or self.owner
+                        key = Key(
+                            arn=rewrite.resource, key_id=rewrite.resource.rsplit("/", 1)[-1], account=account
+                        )
+                        target = Target(key=key, key_policy=_delegate_all(account))
+                        stand_ins[rewrite.resource] = target
+                    grid = evaluate_grid([writer.subject], [target], rewrite.methods)
+                    found = next(
+                        ((m, grid[(0, 0, m)]) for m in rewrite.methods if grid[(0, 0, m)].effect == "ALLOW"),
+                        None,
+                    )
+                    if found is not None:
+                        enabled.append((writer, rewrite, *found))
+        gained = self._gains_with_any_policy(list({r.name: r for _, r, _, _ in enabled}.values()))
+        for writer, rewrite, method, decision in enabled:
+            for arn, action, after in gained.get(rewrite.name, ()):
+                self._escalate(writer, arn, action, method, rewrite.via, decision, after, {})
 
-    def _gains_with_any_policy(self, victims: list[Actor]) -> dict[str, list[tuple[str, str, Decision]]]:
-        """What each victim could do once it has an identity policy allowing everything, beyond what it does
-        now; all victims in one grid, so that victims with the same policies are decided once."""
-        changed = [
-            Subject(
+    def _gains_with_any_policy(self, rewrites: list[_Rewrite]) -> dict[str, list[tuple[str, str, Decision]]]:
+        """What each rewrite's victim could do once it has an identity policy allowing everything (in place
+        of the policy rewritten, if any), beyond what it does now; all in one grid, so that victims with
+        the same policies are decided once."""
+        hypothetical: list[Actor] = []
+        names: dict[int, str] = {}
+        for rewrite in rewrites:
+            v = rewrite.victim
+            kept = tuple(p for p in v.subject.identity_policies if p is not rewrite.replaced)
+            subject = Subject(
                 principal=v.subject.principal,
-                identity_policies=(*v.subject.identity_policies, _ALLOW_ALL),
+                identity_policies=(*kept, _ALLOW_ALL),
                 permission_boundary=v.subject.permission_boundary,
                 scps=v.subject.scps,
                 caller_tags=v.subject.caller_tags,
                 caller_org_id=v.subject.caller_org_id,
             )
-            for v in victims
-        ]
+            actor = Actor(v.node, v.kind, subject, v.account, v.external, v.label, v.hypothetical)
+            hypothetical.append(actor)
+            names[id(actor)] = rewrite.name
         found: dict[str, list[tuple[str, str, Decision]]] = {}
-        hypothetical = [
-            Actor(v.node, v.kind, subject, v.account, v.external, v.label, v.hypothetical)
-            for v, subject in zip(victims, changed, strict=True)
-        ]
 
         def add(
             actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
         ) -> None:
             if not context and action not in self.held.get((actor.node, arn), set()):
-                found.setdefault(actor.node, []).append((arn, action, decision))
+                found.setdefault(names[id(actor)], []).append((arn, action, decision))
 
         if hypothetical:
             self._access(hypothetical, self.keys, self.actions, add)
@@ -1030,6 +1144,60 @@ class _Builder:
 
 
 # --------------------------------------------------------------------------- small pieces
+
+
+@dataclass(frozen=True)
+class _Rewrite:
+    """One way to give `victim` an identity policy of the writer's choosing: `methods` on `resource`.
+
+    `replaced` is the policy the write replaces (a managed policy's new default version), None when the
+    write adds a policy; `name` identifies the victim's changed policies, `via` says it to the user.
+    """
+
+    victim: Actor
+    resource: str
+    methods: tuple[str, ...]
+    replaced: Policy | None
+    via: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.victim.node} {self.resource}"
+
+
+def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
+    """The writes that put a policy of the writer's choosing in force on `victim`: its own inline or
+    attached policies (`iam:PutRolePolicy` and friends) and those of its `groups`, and a new version of
+    each customer managed policy in force on it, its groups' included (`iam:CreatePolicyVersion` with
+    `--set-as-default` needs no `iam:SetDefaultPolicyVersion`). AWS managed policies
+    (`arn:aws:iam::aws:policy/...`) cannot be rewritten by a customer. `iam:SetDefaultPolicyVersion`
+    alone is not followed: the model holds only a policy's default version, not the older ones it could
+    switch to."""
+    writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
+    yield _Rewrite(victim, victim.node, writes, None, victim.node)
+    for group in groups:
+        yield _Rewrite(victim, group, IAM_WRITES_GROUP, None, f"group `{group}`, of `{victim.label}`")
+    seen: set[str] = set()
+    for policy in victim.subject.identity_policies:
+        arn = policy.arn
+        if arn is None or arn in seen or _aws_managed(arn):
+            continue
+        seen.add(arn)
+        via = f"a new default version of `{arn}`, in force on `{victim.label}`"
+        yield _Rewrite(victim, arn, (IAM_NEW_POLICY_VERSION,), policy, via)
+
+
+def _aws_managed(policy_arn: str) -> bool:
+    parts = policy_arn.split(":")
+    return len(parts) > 4 and parts[4] == "aws"
+
+
+def _covers(actor: Actor, actions: Iterable[str]) -> bool:
+    """Whether any statement of the actor's identity policies covers one of `actions` at all: calls that
+    only identity policies can allow (IAM writes, the alias half of alias operations) are denied unasked
+    otherwise."""
+    return any(compile_policy(p).for_action(a) for p in actor.subject.identity_policies for a in actions)
+
 
 # Actions that only keys of one usage support; KMS rejects them on other keys whatever the policies say.
 _USAGE_ONLY: dict[str, frozenset[str]] = {
@@ -1126,10 +1294,17 @@ def _remap(decision: Decision, source: Target, target: Target) -> Decision:
 
 
 def _witnesses(
-    policies: Sequence[Policy | None], grants: Sequence[Grant], action: str, principal: str
+    policies: Sequence[Policy | None],
+    grants: Sequence[Grant],
+    action: str,
+    principal: str,
+    aliases: Iterable[str] = (),
 ) -> list[dict[str, ContextValue]]:
     """Witness contexts for one denied request, from the statements that cover its action and the grants
-    that name its caller and list the operation: only their conditions can change the answer."""
+    that name its caller and list the operation: only their conditions can change the answer.
+
+    A caller names in `kms:RequestAlias` only an alias that points at the key (`aliases`); naming
+    another takes an alias change first (`_Builder._by_alias`)."""
     conditions = [
         condition
         for policy in policies
@@ -1143,7 +1318,13 @@ def _witnesses(
     relevant = [
         g for g in grants if g.grantee_principal in (principal, account_root) and operation in g.operations
     ]
-    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT)[1:]
+    only = {"kms:requestalias": [_alias_name(a) for a in aliases]}
+    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only)[1:]
+
+
+def level_policies(levels: Sequence[PolicyLevel] | None) -> tuple[Policy, ...]:
+    """The SCPs or RCPs of every level, root first."""
+    return tuple(p for level in levels or () for p in level.policies)
 
 
 def situation_of(subject: Subject, target: Target) -> Situation:
@@ -1300,15 +1481,75 @@ def _abac_tags(actor: Actor) -> list[tuple[str, str]]:
                     continue
                 tag = condition.key.split("/", 1)[1]
                 for value in condition.values:
-                    if isinstance(value, Unknown):
-                        continue
-                    if value.lower().startswith("${aws:principaltag/") and value.endswith("}"):
-                        own = _lookup(tags, value[len("${aws:PrincipalTag/") : -1])
-                        if own is not None:
-                            found.append((tag, own))
-                    elif "$" not in value and "*" not in value:
-                        found.append((tag, value))
+                    own = _with_own_tags(value, tags)
+                    if own is not None and "*" not in own:
+                        found.append((tag, own))
     return list(dict.fromkeys(found))
+
+
+_ALIAS_KEYS = ("kms:resourcealiases", "kms:requestalias")
+_ALIAS_WRITES = ("kms:CreateAlias", "kms:UpdateAlias")
+
+
+def _alias_conditions(policy: Policy | None, tags: dict[str, str]) -> list[tuple[Glob, str]]:
+    """The alias names that the `kms:ResourceAliases` / `kms:RequestAlias` conditions of a policy's Allow
+    statements ask for: each as a pattern (to match existing aliases) and one name that matches it.
+
+    `${aws:PrincipalTag/T}` in a value is the caller's own tag `T` (`tags`; a key policy is read for any
+    caller, with no tags, so that its values with variables are left out)."""
+    if policy is None:
+        return []
+    found: list[tuple[Glob, str]] = []
+    for statement in policy.statements:
+        if statement.effect != "Allow":
+            continue
+        for condition in statement.conditions:
+            if condition.key_lower in _ALIAS_KEYS and not _negated(condition):
+                for value in condition.values:
+                    pattern = _with_own_tags(value, tags)
+                    if pattern is not None:
+                        found.append((Glob(pattern), pattern.replace("*", "kmspolicy-x").replace("?", "x")))
+    return found
+
+
+def _negated(condition: Condition) -> bool:
+    return condition.operator is None or condition.operator.negated
+
+
+def _with_own_tags(value: str | Unknown, tags: dict[str, str]) -> str | None:
+    """A condition value with `${aws:PrincipalTag/T}` replaced by the tag's value; None when it holds any
+    other variable or a tag the actor does not have."""
+    if isinstance(value, Unknown):
+        return None
+    prefix = "${aws:principaltag/"
+    while "${" in value:
+        start = value.find("${")
+        end = value.find("}", start)
+        if end < 0 or not value[start:end].lower().startswith(prefix):
+            return None
+        own = _lookup(tags, value[start + len(prefix) : end])
+        if own is None:
+            return None
+        value = value[:start] + own + value[end + 1 :]
+    return value
+
+
+def _alias_name(alias: str) -> str:
+    """`alias/x` from an alias name or ARN."""
+    return alias.split(":", 5)[5] if alias.startswith("arn:") else alias
+
+
+def _valid_alias(name: str) -> bool:
+    """A name a customer can create: `alias/` then `[a-zA-Z0-9:/_-]`, 1-256 characters, outside the
+    reserved `alias/aws/` (§1.9)."""
+    body = name[len("alias/") :]
+    return (
+        name.startswith("alias/")
+        and not name.startswith("alias/aws/")
+        and 0 < len(name) <= 256
+        and bool(body)
+        and all(c.isascii() and (c.isalnum() or c in ":/_-") for c in body)
+    )
 
 
 def _lookup(tags: dict[str, str], name: str) -> str | None:

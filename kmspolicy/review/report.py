@@ -184,6 +184,12 @@ def render_diff(result: DiffResult, fmt: AnswerFormat = "text", *, removed: bool
             lines.append(
                 f"      now: {c.new.effect} ({c.new.reason}); before: {c.old.effect} ({c.old.reason})"
             )
+            for index, step in enumerate(c.path, 1):
+                how = f" by {step.method}: {step.via}" if step.kind == "escalate" else ""
+                verb = "can assume" if step.kind == "assume" else f"{step.kind} {step.action} on"
+                lines.append(
+                    f"      {index}. {step.source} {verb} {step.target}{_conditions(step.conditions)}{how}"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -103,23 +103,39 @@ def conditions_of(policies: Iterable[Policy | None]) -> list[Condition]:
 
 
 def witness_contexts(
-    policies: Iterable[Policy | None], grants: Iterable[Grant] = (), *, limit: int = _PRODUCT_LIMIT
+    policies: Iterable[Policy | None],
+    grants: Iterable[Grant] = (),
+    *,
+    limit: int = _PRODUCT_LIMIT,
+    only: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Context]:
     """Contexts to retry a denied request with, the plain context first (see `contexts_from`)."""
-    return contexts_from(conditions_of(list(policies)), grants, limit=limit)
+    return contexts_from(conditions_of(list(policies)), grants, limit=limit, only=only)
 
 
 def contexts_from(
-    conditions: Iterable[Condition], grants: Iterable[Grant] = (), *, limit: int = _PRODUCT_LIMIT
+    conditions: Iterable[Condition],
+    grants: Iterable[Grant] = (),
+    *,
+    limit: int = _PRODUCT_LIMIT,
+    only: Mapping[str, Iterable[str]] | None = None,
 ) -> list[Context]:
     """Contexts built from these conditions and grant constraints, the plain context first.
 
     When the product of the candidate values (each key also absent) is small, every combination is
     returned, so that no combination of conditions is missed; otherwise one context per candidate value
-    and one with every key at its first value.
+    and one with every key at its first value. `only` restricts a key (lower case) that the conditions
+    read to the values given: the ones the caller can really send (the aliases of the key for
+    `kms:requestalias`).
     """
     grant_list = list(grants)
-    return combine(_candidates(conditions, grant_list), limit=limit, grants=grant_list)
+    candidates = _candidates(conditions, grant_list)
+    for key, values in (only or {}).items():
+        if key in candidates:
+            candidates[key] = list(values)
+            if not candidates[key]:
+                del candidates[key]
+    return combine(candidates, limit=limit, grants=grant_list)
 
 
 def combine(

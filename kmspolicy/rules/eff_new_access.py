@@ -79,6 +79,7 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         actions=graph.actions,
         trusted_accounts=target.trust.accounts,
         trusted_orgs=target.trust.orgs,
+        transitive=False,  # who reaches the key through roles or escalations is eff-transitive-access's
     )
     by_principal: dict[str, list[str]] = {}
     refs: dict[str, tuple[StatementRef, ...]] = {}

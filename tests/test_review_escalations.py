@@ -1,0 +1,100 @@
+"""Escalations that need no key policy change: `iam:CreatePolicyVersion` on a customer managed policy in
+force on the caller (or on a role it can assume), and alias changes that satisfy `kms:ResourceAliases` /
+`kms:RequestAlias` conditions; and the managed policy ARNs the snapshot reader keeps for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kmspolicy.evaluate import Target, evaluate
+from kmspolicy.model import Account, Request
+from kmspolicy.parse import parse_paths
+from kmspolicy.review.cases import load_case
+from kmspolicy.review.graph import AccessGraph, build_graph, situation_of
+from kmspolicy.review.questions import access
+
+SAMPLES = Path(__file__).parents[1] / "samples"
+CASES = Path(__file__).parent / "review_cases"
+
+
+def _account(path: Path) -> Account:
+    account = parse_paths([str(path)]).documents[0].account
+    assert account is not None
+    return account
+
+
+def _policies(account: Account, name: str) -> dict[str, str | None]:
+    entity = next(e for e in account.principals if e.name == name)
+    return {p.name: p.arn for p in entity.policies}
+
+
+def test_snapshot_keeps_managed_policy_arns() -> None:
+    account = _account(SAMPLES / "account-escalations")
+    assert _policies(account, "AppRole") == {"AppRuntime": "arn:aws:iam::111122223333:policy/AppRuntime"}
+    assert _policies(account, "Ops") == {
+        "policy-versions": None,  # inline: nothing to version
+        "AWSKeyManagementServicePowerUser": "arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser",
+    }
+    # a user's group policies come with their ARN too
+    developers = _policies(_account(SAMPLES / "account"), "dev-ana")
+    assert developers.get("DeveloperAccess") == "arn:aws:iam::111122223333:policy/DeveloperAccess"
+
+
+def _escalations(graph: AccessGraph, principal: str, key: str) -> dict[str, set[str]]:
+    node = graph.find_principal(principal)
+    arn = graph.find_key(key)
+    found: dict[str, set[str]] = {}
+    for source, target, data in graph.edges("escalate"):
+        if source == node and target == arn:
+            found.setdefault(str(data["method"]), set()).add(str(data["action"]))
+    return found
+
+
+def test_sample_snapshot_escalations() -> None:
+    graph = build_graph(_account(SAMPLES / "account-escalations"))
+    assert "kms:Decrypt" in _escalations(graph, "AppRole", "alias/orders")["iam:CreatePolicyVersion"]
+    assert "kms:Decrypt" in _escalations(graph, "Analyst", "alias/orders")["kms:CreateAlias"]
+    # the key that already carries an `alias/analytics-*` alias needs no change
+    direct = access(graph, key="alias/analytics-exports", principal="Analyst", action="kms:Decrypt")
+    assert [s.kind for s in direct[0].principals[0].path] == ["access"]
+    # only an AWS managed policy is in force on Ops: no policy version to write
+    assert "iam:CreatePolicyVersion" not in _escalations(graph, "Ops", "alias/orders")
+
+
+def test_request_alias_is_direct_access_only_where_the_alias_points() -> None:
+    case = load_case(CASES / "alias_change_escalation.yaml")
+    graph = build_graph(case.build("alias_change_escalation"))
+    mover = graph.find_principal("Mover")
+    k2, k3 = case.key_arn("k2"), case.key_arn("k3")
+    at_k3 = graph.graph.get_edge_data(mover, k3, key="access:kms:Decrypt")
+    assert at_k3 is not None
+    assert at_k3["conditions"] == {"kms:requestalias": "alias/mover-data"}
+    assert not graph.graph.has_edge(mover, k2, key="access:kms:Decrypt")
+    assert "kms:Decrypt" in _escalations(graph, "Mover", "k2")["kms:UpdateAlias"]
+
+
+def test_alias_escalations_hold_once_the_alias_points_at_the_key() -> None:
+    """Every alias escalation, replayed: with the alias added to the key, the evaluator allows the access
+    (by key ARN, or by naming the alias when the edge records `kms:RequestAlias`)."""
+    case = load_case(CASES / "alias_change_escalation.yaml")
+    graph = build_graph(case.build("alias_change_escalation"))
+    checked = 0
+    for source, arn, data in graph.edges("escalate"):
+        if data["method"] not in ("kms:CreateAlias", "kms:UpdateAlias"):
+            continue
+        name = str(data["via"]).split("`")[1]
+        key = graph.keys[arn]
+        changed = Target(key=key.model_copy(update={"aliases": (*key.aliases, name)}), grants=key.grants)
+        actor = graph.actors[source]
+        # naming the alias in the request is what sets kms:RequestAlias (the edge records it as context)
+        context = {k: v for k, v in dict(data["conditions"]).items() if k.lower() != "kms:requestalias"}  # type: ignore[call-overload]
+        by_alias = len(context) < len(data["conditions"])  # type: ignore[arg-type]
+        resource = f"arn:aws:kms:{key.region}:{key.account}:{name}" if by_alias else arn
+        request = Request(
+            principal=actor.subject.principal, action=str(data["action"]), resource=resource, context=context
+        )
+        assert evaluate(situation_of(actor.subject, changed), request, trace=False).effect == "ALLOW"
+        # and it was not held before the change
+        assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
+        checked += 1
+    assert checked >= 3
