@@ -239,6 +239,9 @@ class Policy(Frozen):
     id: str | None = None
     statements: tuple[Statement, ...] = ()
     span: Span
+    # A managed policy's versions other than the default (in force): iam:SetDefaultPolicyVersion
+    # can put any of them in force. Empty when not known or not a managed policy.
+    other_versions: tuple[Policy, ...] = ()
 
 
 class PolicyLevel(Frozen):
