@@ -1,8 +1,9 @@
 """The one normalised model that every stage of kmspolicy reads.
 
-Everything here is a frozen pydantic model. The parser builds them through `trusted()`, which skips
-pydantic's validation: the parser has already checked the structure and reported what was wrong with
-a position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
+Everything here is a frozen pydantic model, but for `Span`, a named tuple (see there). The parser
+builds them through `trusted()` (or, for its most numerous nodes, `at()`), which skips pydantic's
+validation: the parser has already checked the structure and reported what was wrong with a
+position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
 Models built by users (the Python API, tests) go through the normal validating constructor.
 
 Positions are carried as a `Span` of (file, JSON pointer) only. Turning a pointer into line and
@@ -13,9 +14,10 @@ does that lazily, only for the spans that end up in a report.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 _new = object.__new__
 # BaseModel's slots, set directly: cheaper than object.__setattr__, and pydantic's own __setattr__
@@ -64,22 +66,31 @@ class Frozen(BaseModel):
             # `fields` itself can be the node's dict when it has every default, in that order.
             shape = shapes[keys] = (set(keys), tuple({**defaults, **fields}) == keys)
         fields_set, complete = shape
-        obj = _new(cls)
-        _set_dict(obj, fields if complete else {**defaults, **fields})
-        _set_fields_set(obj, fields_set)
-        _set_extra(obj, None)
-        _set_private(obj, None)
-        return obj
+        return _node(cls, fields if complete else {**defaults, **fields}, fields_set)
+
+
+def _node(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
+    """A node whose dict is `fields` as given (every field, in any order), with nothing validated."""
+    obj = _new(cls)
+    _set_dict(obj, fields)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
 
 
 # --------------------------------------------------------------------------- positions
 
 
-class Span(Frozen):
+class Span(NamedTuple):
     """Where a model node came from: a file and an RFC 6901 JSON pointer into it.
 
     For a policy embedded as a JSON string (get-key-policy output, Terraform plans), the pointer
     continues into the embedded document: `/Policy/Statement/0/Effect`.
+
+    The one value type here that is not a pydantic model: the parser makes one per node, and as a
+    model (an object and a dict) spans were a quarter of the parser's time and memory; a named
+    tuple is a fifth of the size and as immutable. In JSON it is still `{"file", "pointer"}`.
     """
 
     file: str
@@ -87,16 +98,25 @@ class Span(Frozen):
 
     @classmethod
     def at(cls, file: str, pointer: str) -> Span:
-        """`Span.trusted(file=file, pointer=pointer)` at half the cost: the parser makes one per node."""
-        span = _new(cls)
-        _set_dict(span, {"pointer": pointer, "file": file})  # trusted() puts the defaulted field first
-        _set_fields_set(span, _SPAN_FIELDS_SET)
-        _set_extra(span, None)
-        _set_private(span, None)
-        return span
+        """`Span(file, pointer)` without the keyword handling: the parser makes one per node."""
+        return _new_tuple(cls, (file, pointer))
+
+    @classmethod
+    def trusted(cls, file: str, pointer: str = "") -> Span:
+        """As every model's `trusted()`; a tuple has no validation to skip."""
+        return _new_tuple(cls, (file, pointer))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        return {
+            **handler(source),  # type: ignore[typeddict-item]
+            "serialization": core_schema.plain_serializer_function_ser_schema(
+                lambda span: {"file": span.file, "pointer": span.pointer}, when_used="json"
+            ),
+        }
 
 
-_SPAN_FIELDS_SET = {"file", "pointer"}  # shared, as trusted() shares it; see there
+_new_tuple = tuple.__new__
 
 
 class Location(Frozen):
@@ -175,12 +195,27 @@ class Principal(Frozen):
     raw: Scalar
     span: Span
 
+    @classmethod
+    def at(cls, span: Span, type: PrincipalType, value: Scalar, raw: Scalar) -> Principal:
+        """`trusted()` with positional fields, for one of the parser's most numerous nodes."""
+        return _node(cls, {"type": type, "value": value, "raw": raw, "span": span}, _PRINCIPAL_FIELDS)
+
 
 class Item(Frozen):
     """One entry of Action/NotAction or Resource/NotResource, as written, with its position."""
 
     value: Scalar
     span: Span
+
+    @classmethod
+    def at(cls, span: Span, value: Scalar) -> Item:
+        """`trusted()` with positional fields, for the parser's most numerous node."""
+        return _node(cls, {"value": value, "span": span}, _ITEM_FIELDS)
+
+
+# shared by every node built by `at()`, as `trusted()` shares them
+_PRINCIPAL_FIELDS = {"type", "value", "raw", "span"}
+_ITEM_FIELDS = {"value", "span"}
 
 
 SetQualifier = Literal["ForAllValues", "ForAnyValue"]
@@ -212,6 +247,30 @@ class Condition(Frozen):
     key_lower: str
     values: tuple[Scalar, ...]
     span: Span  # points at the key inside the operator block
+
+    @classmethod
+    def at(
+        cls,
+        span: Span,
+        operator: Operator | None,
+        operator_raw: str,
+        key: str,
+        key_lower: str,
+        values: tuple[Scalar, ...],
+    ) -> Condition:
+        """`trusted()` with positional fields, for one of the parser's most numerous nodes."""
+        fields = {
+            "operator": operator,
+            "operator_raw": operator_raw,
+            "key": key,
+            "key_lower": key_lower,
+            "values": values,
+            "span": span,
+        }
+        return _node(cls, fields, _CONDITION_FIELDS)
+
+
+_CONDITION_FIELDS = {"operator", "operator_raw", "key", "key_lower", "values", "span"}
 
 
 Effect = Literal["Allow", "Deny"]
