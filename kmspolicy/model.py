@@ -1,6 +1,6 @@
 """The one normalised model that every stage of kmspolicy reads.
 
-Everything here is a frozen pydantic model, but for `Span`, a named tuple (see there). The parser
+Everything here is a frozen pydantic model but for three named tuples (see `Span`). The parser
 builds them through `trusted()` (or, for its most numerous nodes, `at()`), which skips pydantic's
 validation: the parser has already checked the structure and reported what was wrong with a
 position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
@@ -88,9 +88,10 @@ class Span(NamedTuple):
     For a policy embedded as a JSON string (get-key-policy output, Terraform plans), the pointer
     continues into the embedded document: `/Policy/Statement/0/Effect`.
 
-    The one value type here that is not a pydantic model: the parser makes one per node, and as a
-    model (an object and a dict) spans were a quarter of the parser's time and memory; a named
-    tuple is a fifth of the size and as immutable. In JSON it is still `{"file", "pointer"}`.
+    Spans, items and principals are named tuples, not pydantic models: the parser makes one per
+    node or entry, and as models (an object and a dict each) they were a third of the parser's time
+    and half its memory; a named tuple is a fifth of the size and as immutable. Pydantic validates
+    them as fields of the models that hold them, and JSON shows them as objects, as it would models.
     """
 
     file: str
@@ -107,13 +108,24 @@ class Span(NamedTuple):
         return _new_tuple(cls, (file, pointer))
 
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
-        return {
-            **handler(source),  # type: ignore[typeddict-item]
-            "serialization": core_schema.plain_serializer_function_ser_schema(
-                lambda span: {"file": span.file, "pointer": span.pointer}, when_used="json"
-            ),
-        }
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
+
+
+def _object_in_json(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    """The schema of a named tuple of the model, which JSON shows as an object, as it would a model."""
+    schema = handler(source)
+    # set on the definition, which every use of the tuple refers to, not on this one reference to it
+    definition: dict[str, Any] = handler.resolve_ref_schema(schema)  # type: ignore[assignment]
+    serializer = core_schema.plain_serializer_function_ser_schema(_as_object, when_used="json")
+    definition["serialization"] = serializer
+    return schema
+
+
+def _as_object(value: Any) -> Any:
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {name: _as_object(field) for name, field in zip(value._fields, value, strict=True)}
+    return value
 
 
 _new_tuple = tuple.__new__
@@ -139,6 +151,10 @@ class Unknown(Frozen):
     CloudFormation intrinsics that do not resolve and Terraform's unknown-after-apply values become
     this, never literal text. Matchers treat it as matching nothing and say so in their trace.
     """
+
+    # Built now, not on first use: named tuples (`Item`, `Principal`) that hold one serialise it
+    # through its own serializer, which must then exist.
+    model_config = ConfigDict(defer_build=False)
 
     expr: str
 
@@ -184,10 +200,11 @@ class PolicyKind(str, Enum):
 PrincipalType = Literal["AWS", "Service", "Federated", "CanonicalUser"]
 
 
-class Principal(Frozen):
+class Principal(NamedTuple):
     """One principal value. `"*"` and `{"AWS": "*"}` both become type AWS, value `*`.
 
     A bare account id is normalised to its root ARN (`value`); `raw` keeps what was written.
+    A named tuple, as `Span` is and for the same reason.
     """
 
     type: PrincipalType
@@ -197,25 +214,31 @@ class Principal(Frozen):
 
     @classmethod
     def at(cls, span: Span, type: PrincipalType, value: Scalar, raw: Scalar) -> Principal:
-        """`trusted()` with positional fields, for one of the parser's most numerous nodes."""
-        return _node(cls, {"type": type, "value": value, "raw": raw, "span": span}, _PRINCIPAL_FIELDS)
+        """`Principal(type, value, raw, span)` without the keyword handling."""
+        return _new_tuple(cls, (type, value, raw, span))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
 
 
-class Item(Frozen):
-    """One entry of Action/NotAction or Resource/NotResource, as written, with its position."""
+class Item(NamedTuple):
+    """One entry of Action/NotAction or Resource/NotResource, as written, with its position.
+
+    A named tuple, as `Span` is and for the same reason.
+    """
 
     value: Scalar
     span: Span
 
     @classmethod
     def at(cls, span: Span, value: Scalar) -> Item:
-        """`trusted()` with positional fields, for the parser's most numerous node."""
-        return _node(cls, {"value": value, "span": span}, _ITEM_FIELDS)
+        """`Item(value, span)` without the keyword handling."""
+        return _new_tuple(cls, (value, span))
 
-
-# shared by every node built by `at()`, as `trusted()` shares them
-_PRINCIPAL_FIELDS = {"type", "value", "raw", "span"}
-_ITEM_FIELDS = {"value", "span"}
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
 
 
 SetQualifier = Literal["ForAllValues", "ForAnyValue"]
