@@ -171,7 +171,20 @@ def _children(pointer: str, count: int) -> tuple[str, ...]:
     return children
 
 
+def _element_pointers(statement: str) -> dict[str, str]:
+    """The pointers of a statement's elements, by element name; see `_children`."""
+    pointers = _ELEMENT_POINTERS.get(statement)
+    if pointers is None:
+        if len(_ELEMENT_POINTERS) >= _POINTER_CACHE_LIMIT:
+            _ELEMENT_POINTERS.clear()
+        pointers = _ELEMENT_POINTERS[statement] = {
+            element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS
+        }
+    return pointers
+
+
 _CHILD: dict[tuple[str, str], str] = {}
+_ELEMENT_POINTERS: dict[str, dict[str, str]] = {}
 _CHECKED_LIMIT = 65536  # entries per memo of checked strings; each is emptied when it grows beyond
 _CHILDREN: dict[tuple[str, int], tuple[str, ...]] = {}
 _POINTER_CACHE_LIMIT = 65536
@@ -269,7 +282,10 @@ def _report_unknown_policy_elements(obj: dict[str, Any], ctx: ReadContext, point
 def _optional_string(obj: dict[str, Any], element: str, ctx: ReadContext, pointer: str) -> str | None:
     if element not in obj:
         return None
-    return _string(obj[element], ctx, pointer_join(pointer, element), element)
+    value = obj[element]
+    if type(value) is str:
+        return value
+    return _string(value, ctx, pointer_join(pointer, element), element)
 
 
 def _string(value: object, ctx: ReadContext, pointer: str, element: str) -> str | None:
@@ -327,11 +343,12 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
         _NONE if raw.keys() <= _STATEMENT_ELEMENT_SET else _unknown_statement_elements(raw, ctx, pointer)
     )
     fields: dict[str, Any] = {"index": index, "span": _span(ctx.file, pointer)}
+    pointers = _element_pointers(pointer)
     for element, value in raw.items():
         known = _STATEMENT_READERS.get(element)
         if known is not None:
             field, read = known
-            fields[field] = read(value, reading, _child(pointer, element), element)
+            fields[field] = read(value, reading, pointers[element], element)
     if "Effect" not in raw and "Effect" not in misspelt:
         ctx.report(
             SYN_STRUCTURE, "statement has no `Effect`", pointer, help='add `"Effect": "Allow"` or `"Deny"`'
