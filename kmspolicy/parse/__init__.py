@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -233,10 +234,13 @@ def _parse_paths(
         if raw == STDIN:
             inputs.append(_Input(_STDIN_NAME, None))
             continue
-        path = Path(raw)
-        if path.is_dir():
-            inputs.extend(_walk(str(path), kind))
-        elif path.exists() or path.is_symlink():
+        try:
+            folder = stat.S_ISDIR(os.stat(raw).st_mode)
+        except OSError:
+            folder = None  # missing, or unreadable: `read_file_text` says which
+        if folder:
+            inputs.extend(_walk(str(Path(raw)), kind))
+        elif folder is not None or os.path.lexists(raw):
             inputs.append(_Input(raw, raw))
         else:
             ctx = ReadContext(file=raw, sources=result.sources, account=account)
