@@ -125,6 +125,8 @@ def _object_in_json(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
 def _as_object(value: Any) -> Any:
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {name: _as_object(field) for name, field in zip(value._fields, value, strict=True)}
+    if isinstance(value, BaseModel):  # an `Unknown`: dumped here, which builds its serializer if need be
+        return value.model_dump(mode="json")
     return value
 
 
@@ -151,10 +153,6 @@ class Unknown(Frozen):
     CloudFormation intrinsics that do not resolve and Terraform's unknown-after-apply values become
     this, never literal text. Matchers treat it as matching nothing and say so in their trace.
     """
-
-    # Built now, not on first use: named tuples (`Item`, `Principal`) that hold one serialise it
-    # through its own serializer, which must then exist.
-    model_config = ConfigDict(defer_build=False)
 
     expr: str
 
