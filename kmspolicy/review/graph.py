@@ -241,7 +241,7 @@ def _placeholders(
             if found is None:
                 return None
             return tuple(
-                i._replace(value=refs[i.value.expr])
+                i.model_copy(update={"value": refs[i.value.expr]})
                 if isinstance(i.value, Unknown) and i.value.expr in refs
                 else i
                 for i in found
