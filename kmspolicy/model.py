@@ -1,8 +1,9 @@
 """The one normalised model that every stage of kmspolicy reads.
 
-Everything here is a frozen pydantic model. The parser builds them through `trusted()`, which skips
-pydantic's validation: the parser has already checked the structure and reported what was wrong with
-a position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
+Everything here is a frozen pydantic model but for three named tuples (see `Span`). The parser
+builds them through `trusted()` (or, for its most numerous nodes, `at()`), which skips pydantic's
+validation: the parser has already checked the structure and reported what was wrong with a
+position, and re-validating every node would cost more than parsing the JSON (see benchmarks/).
 Models built by users (the Python API, tests) go through the normal validating constructor.
 
 Positions are carried as a `Span` of (file, JSON pointer) only. Turning a pointer into line and
@@ -13,9 +14,10 @@ does that lazily, only for the spans that end up in a report.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 _new = object.__new__
 # BaseModel's slots, set directly: cheaper than object.__setattr__, and pydantic's own __setattr__
@@ -64,22 +66,32 @@ class Frozen(BaseModel):
             # `fields` itself can be the node's dict when it has every default, in that order.
             shape = shapes[keys] = (set(keys), tuple({**defaults, **fields}) == keys)
         fields_set, complete = shape
-        obj = _new(cls)
-        _set_dict(obj, fields if complete else {**defaults, **fields})
-        _set_fields_set(obj, fields_set)
-        _set_extra(obj, None)
-        _set_private(obj, None)
-        return obj
+        return _node(cls, fields if complete else {**defaults, **fields}, fields_set)
+
+
+def _node(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
+    """A node whose dict is `fields` as given (every field, in any order), with nothing validated."""
+    obj = _new(cls)
+    _set_dict(obj, fields)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
 
 
 # --------------------------------------------------------------------------- positions
 
 
-class Span(Frozen):
+class Span(NamedTuple):
     """Where a model node came from: a file and an RFC 6901 JSON pointer into it.
 
     For a policy embedded as a JSON string (get-key-policy output, Terraform plans), the pointer
     continues into the embedded document: `/Policy/Statement/0/Effect`.
+
+    Spans, items and principals are named tuples, not pydantic models: the parser makes one per
+    node or entry, and as models (an object and a dict each) they were a third of the parser's time
+    and half its memory; a named tuple is a fifth of the size and as immutable. Pydantic validates
+    them as fields of the models that hold them, and JSON shows them as objects, as it would models.
     """
 
     file: str
@@ -87,16 +99,38 @@ class Span(Frozen):
 
     @classmethod
     def at(cls, file: str, pointer: str) -> Span:
-        """`Span.trusted(file=file, pointer=pointer)` at half the cost: the parser makes one per node."""
-        span = _new(cls)
-        _set_dict(span, {"pointer": pointer, "file": file})  # trusted() puts the defaulted field first
-        _set_fields_set(span, _SPAN_FIELDS_SET)
-        _set_extra(span, None)
-        _set_private(span, None)
-        return span
+        """`Span(file, pointer)` without the keyword handling: the parser makes one per node."""
+        return _new_tuple(cls, (file, pointer))
+
+    @classmethod
+    def trusted(cls, file: str, pointer: str = "") -> Span:
+        """As every model's `trusted()`; a tuple has no validation to skip."""
+        return _new_tuple(cls, (file, pointer))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
 
 
-_SPAN_FIELDS_SET = {"file", "pointer"}  # shared, as trusted() shares it; see there
+def _object_in_json(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    """The schema of a named tuple of the model, which JSON shows as an object, as it would a model."""
+    schema = handler(source)
+    # set on the definition, which every use of the tuple refers to, not on this one reference to it
+    definition: dict[str, Any] = handler.resolve_ref_schema(schema)  # type: ignore[assignment]
+    serializer = core_schema.plain_serializer_function_ser_schema(_as_object, when_used="json")
+    definition["serialization"] = serializer
+    return schema
+
+
+def _as_object(value: Any) -> Any:
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {name: _as_object(field) for name, field in zip(value._fields, value, strict=True)}
+    if isinstance(value, BaseModel):  # an `Unknown`: dumped here, which builds its serializer if need be
+        return value.model_dump(mode="json")
+    return value
+
+
+_new_tuple = tuple.__new__
 
 
 class Location(Frozen):
@@ -164,10 +198,11 @@ class PolicyKind(str, Enum):
 PrincipalType = Literal["AWS", "Service", "Federated", "CanonicalUser"]
 
 
-class Principal(Frozen):
+class Principal(NamedTuple):
     """One principal value. `"*"` and `{"AWS": "*"}` both become type AWS, value `*`.
 
     A bare account id is normalised to its root ARN (`value`); `raw` keeps what was written.
+    A named tuple, as `Span` is and for the same reason.
     """
 
     type: PrincipalType
@@ -175,12 +210,33 @@ class Principal(Frozen):
     raw: Scalar
     span: Span
 
+    @classmethod
+    def at(cls, span: Span, type: PrincipalType, value: Scalar, raw: Scalar) -> Principal:
+        """`Principal(type, value, raw, span)` without the keyword handling."""
+        return _new_tuple(cls, (type, value, raw, span))
 
-class Item(Frozen):
-    """One entry of Action/NotAction or Resource/NotResource, as written, with its position."""
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
+
+
+class Item(NamedTuple):
+    """One entry of Action/NotAction or Resource/NotResource, as written, with its position.
+
+    A named tuple, as `Span` is and for the same reason.
+    """
 
     value: Scalar
     span: Span
+
+    @classmethod
+    def at(cls, span: Span, value: Scalar) -> Item:
+        """`Item(value, span)` without the keyword handling."""
+        return _new_tuple(cls, (value, span))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _object_in_json(source, handler)
 
 
 SetQualifier = Literal["ForAllValues", "ForAnyValue"]
@@ -212,6 +268,30 @@ class Condition(Frozen):
     key_lower: str
     values: tuple[Scalar, ...]
     span: Span  # points at the key inside the operator block
+
+    @classmethod
+    def at(
+        cls,
+        span: Span,
+        operator: Operator | None,
+        operator_raw: str,
+        key: str,
+        key_lower: str,
+        values: tuple[Scalar, ...],
+    ) -> Condition:
+        """`trusted()` with positional fields, for one of the parser's most numerous nodes."""
+        fields = {
+            "operator": operator,
+            "operator_raw": operator_raw,
+            "key": key,
+            "key_lower": key_lower,
+            "values": values,
+            "span": span,
+        }
+        return _node(cls, fields, _CONDITION_FIELDS)
+
+
+_CONDITION_FIELDS = {"operator", "operator_raw", "key", "key_lower", "values", "span"}
 
 
 Effect = Literal["Allow", "Deny"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -187,7 +188,7 @@ def parse_text(
 @dataclass
 class _Input:
     name: str
-    path: Path | None  # None: standard input
+    path: str | None  # None: standard input
     snapshot: bool = False
 
 
@@ -233,11 +234,14 @@ def _parse_paths(
         if raw == STDIN:
             inputs.append(_Input(_STDIN_NAME, None))
             continue
-        path = Path(raw)
-        if path.is_dir():
-            inputs.extend(_walk(path, kind))
-        elif path.exists() or path.is_symlink():
-            inputs.append(_Input(raw, path))
+        try:
+            folder = stat.S_ISDIR(os.stat(raw).st_mode)
+        except OSError:
+            folder = None  # missing, or unreadable: `read_file_text` says which
+        if folder:
+            inputs.extend(_walk(str(Path(raw)), kind))
+        elif folder is not None or os.path.lexists(raw):
+            inputs.append(_Input(raw, raw))
         else:
             ctx = ReadContext(file=raw, sources=result.sources, account=account)
             ctx.report(INPUT_ERROR, f"`{raw}` does not exist", "")
@@ -252,23 +256,22 @@ def _parse_paths(
     return result
 
 
-def _walk(root: Path, kind: InputKind | None) -> Iterator[_Input]:
+def _walk(root: str, kind: InputKind | None) -> Iterator[_Input]:
     """Input files below `root` in sorted order; hidden folders (`.git`, `.terraform`) are not entered."""
-    if kind is InputKind.SNAPSHOT or _is_snapshot(root):
-        yield _Input(str(root), root, snapshot=True)
+    if kind is InputKind.SNAPSHOT or _is_snapshot(Path(root)):
+        yield _Input(root, root, snapshot=True)
         return
     try:
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError:
-        yield _Input(str(root), root)  # read_file_text reports why it cannot be read
+        yield _Input(root, root)  # read_file_text reports why it cannot be read
         return
     for entry in entries:
-        path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
             if not entry.name.startswith("."):
-                yield from _walk(path, None)
+                yield from _walk(entry.path, None)
         elif entry.name.lower().endswith(_SUFFIXES):
-            yield _Input(entry.path, path)
+            yield _Input(entry.path, entry.path)
 
 
 def _is_snapshot(root: Path) -> bool:
@@ -285,7 +288,7 @@ def _read_input(
     ctx = ReadContext(file=item.name, sources=result.sources, account=account)
     document: Document | None
     if item.snapshot and item.path is not None:
-        root = item.path
+        root = Path(item.path)
 
         def read_snapshot() -> Document:
             found, problems = snapshot.read_snapshot(

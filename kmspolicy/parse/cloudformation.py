@@ -21,10 +21,12 @@ from kmspolicy.model import (
     IamEntity,
     IamEntityType,
     InputKind,
+    Item,
     Key,
     KeyConsumer,
     Policy,
     PolicyKind,
+    Principal,
     Scalar,
     Span,
     Unknown,
@@ -310,9 +312,11 @@ def _moved_value(value: object, original: Callable[[str], str]) -> object:
         return value if pointer == value.pointer else Span.trusted(file=value.file, pointer=pointer)
     if isinstance(value, Frozen):
         return _moved(value, original)
-    if isinstance(value, tuple):
+    if isinstance(value, tuple):  # a tuple field, or a named-tuple node (Item, Principal)
         items = tuple(_moved_value(item, original) for item in value)
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)._make(items) if isinstance(value, Item | Principal) else items
     return value
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from sys import intern
 from typing import Any
 
@@ -57,9 +56,9 @@ from kmspolicy.parse.context import (
 
 # Bound once: looking a method up on a model class goes through pydantic's metaclass, per node.
 _span = Span.at
-_item = Item.trusted
-_principal = Principal.trusted
-_condition = Condition.trusted
+_item = Item.at
+_principal = Principal.at
+_condition = Condition.at
 _statement = Statement.trusted
 
 _POLICY_ELEMENTS = ("Version", "Id", "Statement")
@@ -92,8 +91,6 @@ _KIND_NAMES = {
 # Operator families whose values cannot hold policy variables (reference §2.6; Bool is disputed).
 _NO_VARIABLES = frozenset({"Numeric", "Date", "Binary", "IpAddress", "Null"})
 _VARIABLES_VERSION = "2012-10-17"
-# `/0`, `/1`, ...: appending one is cheaper than formatting the index each time.
-_INDEX_SEGMENTS = tuple(f"/{index}" for index in range(256))
 
 
 def describe(value: object) -> str:
@@ -141,21 +138,56 @@ def _not_an_object(value: object, ctx: ReadContext, pointer: str, what: str) -> 
         ctx.report(SYN_STRUCTURE, f"{what} must be an object, found {describe(value)}", pointer)
 
 
-@lru_cache(maxsize=4096)
-def _segment(key: str) -> str:
-    """The pointer segment for a key the user wrote; condition keys and operators repeat everywhere."""
-    return pointer_join("", key)
+def _child(pointer: str, key: str) -> str:
+    """`pointer` extended by the key `key` (escaped as RFC 6901 says), interned; see `_children`."""
+    child = _CHILD.get((pointer, key))
+    if child is None:
+        if len(_CHILD) >= _POINTER_CACHE_LIMIT:
+            _CHILD.clear()
+        child = _CHILD[pointer, key] = intern(pointer_join(pointer, key))
+    return child
 
 
-def _entries(value: object, ctx: ReadContext, pointer: str, element: str) -> Sequence[tuple[object, str]]:
+def _entries(value: object, ctx: ReadContext, pointer: str, element: str) -> Iterable[tuple[object, str]]:
     """The entries of an element that takes a string or an array of strings, with their pointers."""
-    if not isinstance(value, list):
+    if type(value) is not list:
         return ((value, pointer),)
     if not value:
         ctx.report(SYN_EMPTY, f"empty array for `{element}`", pointer, severity=Severity.INFO)
-    if len(value) <= len(_INDEX_SEGMENTS):
-        return [(entry, pointer + segment) for entry, segment in zip(value, _INDEX_SEGMENTS, strict=False)]
-    return [(entry, f"{pointer}/{index}") for index, entry in enumerate(value)]
+    return zip(value, _children(pointer, len(value)), strict=True)
+
+
+def _children(pointer: str, count: int) -> tuple[str, ...]:
+    """`pointer/0` ... `pointer/count-1`, interned.
+
+    The same few thousand pointers recur in every file of a corpus: one copy of each keeps about
+    25 MB less alive per 10,000 documents, and looking them up is cheaper than building them.
+    """
+    children = _CHILDREN.get((pointer, count))
+    if children is None:
+        if len(_CHILDREN) >= _POINTER_CACHE_LIMIT:
+            _CHILDREN.clear()
+        children = _CHILDREN[pointer, count] = tuple(intern(f"{pointer}/{index}") for index in range(count))
+    return children
+
+
+def _element_pointers(statement: str) -> dict[str, str]:
+    """The pointers of a statement's elements, by element name; see `_children`."""
+    pointers = _ELEMENT_POINTERS.get(statement)
+    if pointers is None:
+        if len(_ELEMENT_POINTERS) >= _POINTER_CACHE_LIMIT:
+            _ELEMENT_POINTERS.clear()
+        pointers = _ELEMENT_POINTERS[statement] = {
+            element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS
+        }
+    return pointers
+
+
+_CHILD: dict[tuple[str, str], str] = {}
+_ELEMENT_POINTERS: dict[str, dict[str, str]] = {}
+_CHECKED_LIMIT = 65536  # entries per memo of checked strings; each is emptied when it grows beyond
+_CHILDREN: dict[tuple[str, int], tuple[str, ...]] = {}
+_POINTER_CACHE_LIMIT = 65536
 
 
 # A problem found in a string on its own, whatever its position: (rule, message, severity, help).
@@ -251,16 +283,18 @@ def _optional_string(obj: dict[str, Any], element: str, ctx: ReadContext, pointe
     if element not in obj:
         return None
     value = obj[element]
+    if type(value) is str:
+        return value
+    return _string(value, ctx, pointer_join(pointer, element), element)
+
+
+def _string(value: object, ctx: ReadContext, pointer: str, element: str) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, Unknown):
-        _unresolved(ctx, pointer_join(pointer, element), f"`{element}`")
+        _unresolved(ctx, pointer, f"`{element}`")
     else:
-        ctx.report(
-            SYN_STRUCTURE,
-            f"element `{element}` must be a string, found {describe(value)}",
-            pointer_join(pointer, element),
-        )
+        ctx.report(SYN_STRUCTURE, f"element `{element}` must be a string, found {describe(value)}", pointer)
     return None
 
 
@@ -274,7 +308,7 @@ def _statement_list(
     if isinstance(value, dict):
         return ((value, statements_pointer),)
     if isinstance(value, list):
-        return _entries(value, ctx, statements_pointer, "Statement")
+        return list(_entries(value, ctx, statements_pointer, "Statement"))
     if isinstance(value, Unknown):
         _unresolved(ctx, statements_pointer, "`Statement`")
     else:
@@ -309,20 +343,17 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
         _NONE if raw.keys() <= _STATEMENT_ELEMENT_SET else _unknown_statement_elements(raw, ctx, pointer)
     )
     fields: dict[str, Any] = {"index": index, "span": _span(ctx.file, pointer)}
-    if "Sid" in raw:
-        fields["sid"] = _optional_string(raw, "Sid", ctx, pointer)
-    if "Effect" in raw:
-        fields["effect"] = _read_effect(raw["Effect"], ctx, f"{pointer}/Effect")
-    elif "Effect" not in misspelt:
+    pointers = _element_pointers(pointer)
+    for element, value in raw.items():
+        known = _STATEMENT_READERS.get(element)
+        if known is not None:
+            field, read = known
+            fields[field] = read(value, reading, pointers[element], element)
+    if "Effect" not in raw and "Effect" not in misspelt:
         ctx.report(
             SYN_STRUCTURE, "statement has no `Effect`", pointer, help='add `"Effect": "Allow"` or `"Deny"`'
         )
-    for element, field, read in _STATEMENT_READERS:
-        if element in raw:
-            fields[field] = read(raw[element], reading, f"{pointer}/{element}", element)
     _check_combinations(raw, reading, pointer, misspelt)
-    if "Condition" in raw:
-        fields["conditions"] = _read_conditions(raw["Condition"], reading, f"{pointer}/Condition")
     return _statement(**fields)
 
 
@@ -346,9 +377,14 @@ def _unknown_statement_elements(raw: dict[str, Any], ctx: ReadContext, pointer: 
     return frozenset(misspelt)
 
 
-def _read_effect(value: object, ctx: ReadContext, pointer: str) -> Effect | None:
+def _read_sid(value: object, reading: _PolicyReading, pointer: str, element: str) -> str | None:
+    return _string(value, reading.ctx, pointer, element)
+
+
+def _read_effect(value: object, reading: _PolicyReading, pointer: str, element: str) -> Effect | None:
     if value == "Allow" or value == "Deny":
         return value
+    ctx = reading.ctx
     if isinstance(value, Unknown):
         _unresolved(ctx, pointer, "`Effect`")
     else:
@@ -425,7 +461,7 @@ def _read_principals(
 ) -> tuple[Principal, ...] | None:
     ctx = reading.ctx
     if value == "*" or isinstance(value, Unknown):
-        return (_principal(type="AWS", value=value, raw=value, span=_span(ctx.file, pointer)),)
+        return (_principal(_span(ctx.file, pointer), "AWS", value, value),)
     if not isinstance(value, dict):
         ctx.report(
             SYN_PRINCIPAL_FORMAT,
@@ -445,7 +481,7 @@ def _read_principals(
                 help="principal types are `AWS`, `Service`, `Federated` and `CanonicalUser`",
             )
             continue
-        type_pointer = f"{pointer}/{principal_type}"  # the principal types need no escaping
+        type_pointer = _child(pointer, principal_type)
         for entry, entry_pointer in _entries(values, ctx, type_pointer, f"{element}.{principal_type}"):
             principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
             if principal is not None:
@@ -458,7 +494,7 @@ def _read_principal(
 ) -> Principal | None:
     ctx = reading.ctx
     if isinstance(entry, Unknown):
-        return _principal(type=principal_type, value=entry, raw=entry, span=_span(ctx.file, pointer))
+        return _principal(_span(ctx.file, pointer), principal_type, entry, entry)
     if not isinstance(entry, str):
         ctx.report(SYN_PRINCIPAL_FORMAT, f"a principal must be a string, found {describe(entry)}", pointer)
         return None
@@ -469,13 +505,29 @@ def _read_principal(
         if principal_type == "AWS" and len(entry) == 12 and entry.isdigit():
             value = f"arn:{reading.default_partition()}:iam::{entry}:root"
         else:
-            problems = _principal_problems(entry, principal_type)
+            checked = _CHECKED_PRINCIPALS[principal_type]
+            known = checked.get(entry)
+            if known is None:
+                if len(checked) >= _CHECKED_LIMIT:
+                    checked.clear()
+                known = checked[entry] = (
+                    intern(entry) if type(entry) is str else entry,
+                    _principal_problems(entry, principal_type),
+                )
+            value, problems = known
+            entry = value
             if problems:
                 _report_all(ctx, problems, pointer)
-    return _principal(type=principal_type, value=value, raw=entry, span=_span(ctx.file, pointer))
+    return _principal(_span(ctx.file, pointer), principal_type, value, entry)
 
 
-@lru_cache(maxsize=16384)
+# What was found about each principal string, per principal type: the string interned and its
+# problems, as for Action and Resource entries (see `_CHECKED_ITEMS`).
+_CHECKED_PRINCIPALS: dict[PrincipalType, dict[str, tuple[str, tuple[_Problem, ...]]]] = {
+    principal_type: {} for principal_type in _PRINCIPAL_TYPES
+}
+
+
 def _principal_problems(entry: str, principal_type: PrincipalType) -> tuple[_Problem, ...]:
     if "${" in entry:
         return (
@@ -526,47 +578,69 @@ def _read_items(
     value: object, reading: _PolicyReading, pointer: str, element: str
 ) -> tuple[Item, ...] | None:
     ctx = reading.ctx
-    if not isinstance(value, (str, list, Unknown)):
+    if type(value) is str:
+        entries: Iterable[tuple[object, str]] = ((value, pointer),)  # the common shape: one entry
+    elif isinstance(value, (str, list, Unknown)):
+        entries = _entries(value, ctx, pointer, element)
+    else:
         ctx.report(
             SYN_STRUCTURE,
             f"element `{element}` must be a string or an array of strings, found {describe(value)}",
             pointer,
         )
         return None
-    resource = element.endswith("Resource")
+    checked = _checked_items(element, reading.variables)
     file = ctx.file
     items = []
-    for entry, entry_pointer in _entries(value, ctx, pointer, element):
-        if isinstance(entry, str):
-            if not entry:
-                ctx.report(SYN_EMPTY, f"empty string in `{element}`", entry_pointer, severity=Severity.INFO)
-            elif resource:
-                if entry != "*":
-                    problems = _resource_problems(entry, reading.variables)
-                    if problems:
-                        _report_all(ctx, problems, entry_pointer)
-            elif "${" in entry:
-                ctx.report(
-                    SYN_VARIABLE,
-                    f"policy variables are not allowed in `{element}`, found `{entry}`",
-                    entry_pointer,
-                )
-            if type(entry) is str:  # sys.intern refuses subclasses
-                # A corpus repeats a few thousand action names and ARNs in hundreds of thousands of
-                # items; one copy of each keeps 10 MB less alive per 10,000 documents.
-                entry = intern(entry)
-        elif not isinstance(entry, Unknown):
+    for entry, entry_pointer in entries:
+        if type(entry) is str:
+            known = checked.get(entry)
+            if known is None:
+                known = _check_item(checked, entry, element, reading.variables)
+            entry, problems = known
+            if problems:
+                _report_all(ctx, problems, entry_pointer)
+        elif not isinstance(entry, (str, Unknown)):
             ctx.report(
                 SYN_STRUCTURE,
                 f"entries of `{element}` must be strings, found {describe(entry)}",
                 entry_pointer,
             )
             continue
-        items.append(_item(value=entry, span=_span(file, entry_pointer)))
+        items.append(_item(_span(file, entry_pointer), entry))
     return tuple(items)
 
 
-@lru_cache(maxsize=16384)
+# What was found about each Action/Resource string, per element and Version: the interned string (a
+# corpus repeats a few thousand action names and ARNs in hundreds of thousands of items; one copy of
+# each keeps 10 MB less alive per 10,000 documents) and its problems. Emptied when it grows too big.
+_ItemCheck = tuple[str, tuple["_Problem", ...]]
+_CHECKED_ITEMS: dict[tuple[str, bool], dict[str, _ItemCheck]] = {}
+
+
+def _checked_items(element: str, variables: bool) -> dict[str, _ItemCheck]:
+    checked = _CHECKED_ITEMS.get((element, variables))
+    if checked is None:
+        checked = _CHECKED_ITEMS[element, variables] = {}
+    return checked
+
+
+def _check_item(checked: dict[str, _ItemCheck], entry: str, element: str, variables: bool) -> _ItemCheck:
+    problems: tuple[_Problem, ...] = ()
+    if not entry:
+        problems = ((SYN_EMPTY, f"empty string in `{element}`", Severity.INFO, ""),)
+    elif element.endswith("Resource"):
+        if entry != "*":
+            problems = _resource_problems(entry, variables)
+    elif "${" in entry:
+        message = f"policy variables are not allowed in `{element}`, found `{entry}`"
+        problems = ((SYN_VARIABLE, message, Severity.ERROR, ""),)
+    if len(checked) >= _CHECKED_LIMIT:
+        checked.clear()
+    known = checked[entry] = (intern(entry), problems)
+    return known
+
+
 def _resource_problems(entry: str, variables: bool) -> tuple[_Problem, ...]:
     if variables and "${" in entry:
         try:
@@ -619,7 +693,9 @@ def _template(entry: str, ctx: ReadContext, pointer: str) -> Template | None:
 # --------------------------------------------------------------------------- Condition
 
 
-def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tuple[Condition, ...]:
+def _read_conditions(
+    value: object, reading: _PolicyReading, pointer: str, element: str
+) -> tuple[Condition, ...]:
     ctx = reading.ctx
     if not isinstance(value, dict):
         if isinstance(value, Unknown):
@@ -637,7 +713,7 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
     file = ctx.file
     conditions = []
     for operator_raw, block in value.items():
-        block_pointer = pointer + _segment(operator_raw)
+        block_pointer = _child(pointer, operator_raw)
         operator = _operator(operator_raw, ctx, block_pointer)
         if not isinstance(block, dict):
             if isinstance(block, Unknown):
@@ -658,7 +734,7 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
                 severity=Severity.INFO,
             )
         for key, raw_values in block.items():
-            key_pointer = block_pointer + _segment(key)
+            key_pointer = _child(block_pointer, key)
             if not key:
                 ctx.report(SYN_STRUCTURE, f"empty condition key under `{operator_raw}`", key_pointer)
             elif "${" in key:
@@ -667,15 +743,9 @@ def _read_conditions(value: object, reading: _PolicyReading, pointer: str) -> tu
                     f"policy variables are not allowed in condition keys, found `{key}`",
                     key_pointer,
                 )
+            values = _condition_values(raw_values, operator, reading, key_pointer, key)
             conditions.append(
-                _condition(
-                    operator=operator,
-                    operator_raw=operator_raw,
-                    key=key,
-                    key_lower=key.lower(),
-                    values=_condition_values(raw_values, operator, reading, key_pointer, key),
-                    span=_span(file, key_pointer),
-                )
+                _condition(_span(file, key_pointer), operator, operator_raw, key, key.lower(), values)
             )
     return tuple(conditions)
 
@@ -744,14 +814,17 @@ def _condition_value(entry: object) -> Scalar | None:
     return None
 
 
-_STATEMENT_READERS: tuple[tuple[str, str, Callable[[Any, _PolicyReading, str, str], Any]], ...] = (
-    ("Principal", "principal", _read_principals),
-    ("NotPrincipal", "not_principal", _read_principals),
-    ("Action", "action", _read_items),
-    ("NotAction", "not_action", _read_items),
-    ("Resource", "resource", _read_items),
-    ("NotResource", "not_resource", _read_items),
-)
+_STATEMENT_READERS: dict[str, tuple[str, Callable[[Any, _PolicyReading, str, str], Any]]] = {
+    "Sid": ("sid", _read_sid),
+    "Effect": ("effect", _read_effect),
+    "Principal": ("principal", _read_principals),
+    "NotPrincipal": ("not_principal", _read_principals),
+    "Action": ("action", _read_items),
+    "NotAction": ("not_action", _read_items),
+    "Resource": ("resource", _read_items),
+    "NotResource": ("not_resource", _read_items),
+    "Condition": ("conditions", _read_conditions),
+}
 
 
 # --------------------------------------------------------------------------- grants and keys
