@@ -203,3 +203,84 @@ def test_any_snapshot_is_read_without_exceptions(files: dict[str, Any]) -> None:
         assert document.account is not None
         for finding in findings:
             assert Path(finding.span.file).is_relative_to(root)
+
+
+def _managed(versions: list[Any]) -> dict[str, Any]:
+    arn = "arn:aws:iam::111122223333:policy/Rollback"
+    return {
+        "RoleDetailList": [
+            {
+                "RoleName": "App",
+                "Arn": "arn:aws:iam::111122223333:role/App",
+                "AttachedManagedPolicies": [{"PolicyName": "Rollback", "PolicyArn": arn}],
+            }
+        ],
+        "Policies": [
+            {"PolicyName": "Rollback", "Arn": arn, "DefaultVersionId": "v3", "PolicyVersionList": versions}
+        ],
+    }
+
+
+def _statement(sid: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": sid, "Effect": "Allow", "Action": "kms:*", "Resource": "*"}],
+    }
+
+
+def test_non_default_versions_are_the_default_s_other_versions(tmp_path: Path) -> None:
+    """Objects and URL-encoded strings alike; each named after its version, spans into `iam.json`."""
+    encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Sid%22%3A%22Old%22%2C"
+    encoded += (
+        "%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"
+    )
+    versions = [
+        {"VersionId": "v1", "IsDefaultVersion": False, "Document": encoded},
+        {"VersionId": "v3", "IsDefaultVersion": True, "Document": _statement("Current")},
+        {"VersionId": "v2", "IsDefaultVersion": False, "Document": _statement("Older")},
+    ]
+    write_snapshot(tmp_path, {"iam.json": _managed(versions)})
+    sources = SourceSet()
+    document, findings = read_snapshot(tmp_path, sources, account=None, max_bytes=MAX_BYTES)
+    assert [f for f in findings if f.severity is Severity.ERROR] == []
+    (policy,) = document.principals[0].policies
+    assert policy.name == "Rollback"
+    assert [s.sid for s in policy.statements] == ["Current"]
+    assert [(v.name, v.arn, [s.sid for s in v.statements]) for v in policy.other_versions] == [
+        ("Rollback v1", policy.arn, ["Old"]),
+        ("Rollback v2", policy.arn, ["Older"]),
+    ]
+    assert [v.statements[0].span.pointer for v in policy.other_versions] == [
+        "/Policies/0/PolicyVersionList/0/Document/Statement/0",
+        "/Policies/0/PolicyVersionList/2/Document/Statement/0",
+    ]
+    text = (tmp_path / "iam.json").read_text().splitlines()
+    encoded_at, nested_at = (sources.locate(v.statements[0].span) for v in policy.other_versions)
+    # inside a URL-encoded document, positions resolve to the string itself
+    assert encoded_at is not None and text[encoded_at.line - 1].lstrip().startswith('"Document": "%7B')
+    assert nested_at is not None and '"Sid": "Older"' in "".join(
+        text[nested_at.line - 1 : nested_at.line + 1]
+    )
+    # versions not in force are not the document's policies (which lint reads)
+    assert all(not p.name.startswith("Rollback v") for p in document.policies)
+
+
+def test_bad_policy_versions_are_findings(tmp_path: Path) -> None:
+    versions = [
+        "v1",
+        {"VersionId": "v3", "IsDefaultVersion": True, "Document": _statement("Current")},
+        {"VersionId": "v2", "IsDefaultVersion": False, "Document": "%7B%22Statement"},
+        {"IsDefaultVersion": False, "Document": _statement("NoId")},
+        {"VersionId": "v4", "IsDefaultVersion": False},
+    ]
+    write_snapshot(tmp_path, {"iam.json": _managed(versions)})
+    document, findings = read_snapshot(tmp_path, SourceSet(), account=None, max_bytes=MAX_BYTES)
+    reported = sorted((f.rule, f.span.pointer) for f in findings if f.severity is Severity.ERROR)
+    assert reported == [
+        ("syn-structure", "/Policies/0/PolicyVersionList/0"),
+        ("syn-structure", "/Policies/0/PolicyVersionList/2/Document"),
+        ("syn-structure", "/Policies/0/PolicyVersionList/4/Document"),
+    ]
+    assert all(Path(f.span.file).name == "iam.json" for f in findings)
+    (policy,) = document.principals[0].policies
+    assert [v.name for v in policy.other_versions] == ["Rollback #3"]

@@ -4,6 +4,7 @@ force on the caller (or on a role it can assume), and alias changes that satisfy
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kmspolicy.evaluate import Target, evaluate
@@ -98,3 +99,49 @@ def test_alias_escalations_hold_once_the_alias_points_at_the_key() -> None:
         assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
         checked += 1
     assert checked >= 3
+
+
+def test_sample_snapshot_set_default_policy_version() -> None:
+    """`oncall` may make an older version of `SupportAccess` (its group's policy) the default again."""
+    account = _account(SAMPLES / "account-escalations")
+    support = next(p for p in next(e for e in account.principals if e.name == "oncall").policies)
+    assert [v.name for v in support.other_versions] == ["SupportAccess v2", "SupportAccess v1"]
+    graph = build_graph(account)
+    assert _escalations(graph, "oncall", "alias/orders") == {"iam:SetDefaultPolicyVersion": {"kms:Decrypt"}}
+    # v2 names the orders key only; v1 allows nothing the default does not
+    assert _escalations(graph, "oncall", "alias/analytics-exports") == {}
+    oncall = graph.find_principal("oncall")
+    orders = graph.find_key("alias/orders")
+    edges = graph.graph.get_edge_data(oncall, orders)
+    (edge,) = (e for e in edges.values() if e["kind"] == "escalate")
+    assert edge["via"] == (
+        "`SupportAccess v2` made the default version of `arn:aws:iam::111122223333:policy/SupportAccess`,"
+        " in force on `oncall`"
+    )
+    assert {(r.policy, r.sid) for r in edge["refs"]} >= {
+        ("SupportAccess", "RollBack"),
+        ("SupportAccess v2", "IncidentDecrypt"),
+    }
+
+
+def test_set_default_version_escalations_hold_once_the_version_is_the_default() -> None:
+    """Every `iam:SetDefaultPolicyVersion` escalation, replayed: with the named version in force instead
+    of the default on the entity it names, the evaluator allows the access, which it did not before."""
+    case = load_case(CASES / "set_default_policy_version_escalation.yaml")
+    account = case.build("set_default_policy_version_escalation")
+    graph = build_graph(account)
+    versions = {v.name: (p, v) for e in account.principals for p in e.policies for v in p.other_versions}
+    checked = 0
+    for source, arn, data in graph.edges("escalate"):
+        if data["method"] != "iam:SetDefaultPolicyVersion":
+            continue
+        via = str(data["via"])
+        default, version = versions[via.split("`")[1]]
+        holder = graph.actors[graph.find_principal(via.split("`")[-2]) or ""]
+        policies = tuple(version if p is default else p for p in holder.subject.identity_policies)
+        subject = replace(holder.subject, identity_policies=policies)
+        request = Request(principal=holder.subject.principal, action=str(data["action"]), resource=arn)
+        assert evaluate(situation_of(subject, graph.targets[arn]), request, trace=False).effect == "ALLOW"
+        assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
+        checked += 1
+    assert checked >= 5

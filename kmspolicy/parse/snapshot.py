@@ -19,8 +19,9 @@ is read with its own `ReadContext`, so findings point into the file they are abo
 Managed policies keep their ARN (`Policy.arn`, from `Policies[].Arn`, which is also the `PolicyArn`
 that entities attach): customer managed ones (`arn:aws:iam::<account>:policy/...`) are what
 `iam:CreatePolicyVersion` rewrites; AWS managed ones (`arn:aws:iam::aws:policy/...`) no customer can.
-The non-default versions of `PolicyVersionList` are not read: the model holds one version per policy,
-so what `iam:SetDefaultPolicyVersion` could switch to is not known to the review.
+The non-default versions of `PolicyVersionList` are read too, into the default's `other_versions`
+(each named `<policy> <VersionId>`, with the same ARN): `iam:SetDefaultPolicyVersion` can put any of
+them in force. They are not in force, so they are not among the document's policies.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ class _Snapshot:
         return entities
 
     def managed_policies(self, obj: dict[str, object], ctx: ReadContext) -> dict[str, Policy]:
-        """Managed policies by ARN, each as its default version."""
+        """Managed policies by ARN, each as its default version, with its other versions."""
         found: dict[str, Policy] = {}
         items = obj.get("Policies")
         for index, item in enumerate(items if isinstance(items, list) else []):
@@ -225,27 +226,45 @@ class _Snapshot:
             if not isinstance(item, dict) or not isinstance(item.get("Arn"), str):
                 ctx.report(SYN_STRUCTURE, "this managed policy has no `Arn`", pointer)
                 continue
+            arn = str(item["Arn"])
             versions = item.get("PolicyVersionList")
             default = item.get("DefaultVersionId")
+            listed = list(enumerate(versions if isinstance(versions, list) else []))
+            for position, version in listed:
+                if not isinstance(version, dict):
+                    at = pointer_join(pointer, "PolicyVersionList", position)
+                    ctx.report(SYN_STRUCTURE, "a policy version must be an object", at)
             chosen = next(
                 (
                     (position, version)
-                    for position, version in enumerate(versions if isinstance(versions, list) else [])
+                    for position, version in listed
                     if isinstance(version, dict)
                     and (version.get("IsDefaultVersion") is True or version.get("VersionId") == default)
                 ),
                 None,
             )
-            name = str(item.get("PolicyName") or item["Arn"])
+            name = str(item.get("PolicyName") or arn)
             if chosen is None:
                 ctx.report(SYN_STRUCTURE, f"managed policy `{name}` has no default version", pointer)
                 continue
-            position, version = chosen
-            document_pointer = pointer_join(pointer, "PolicyVersionList", position, "Document")
-            policy = self.document(version.get("Document"), ctx, document_pointer, PolicyKind.IDENTITY, name)
+            others: list[Policy] = []
+            for position, version in listed:
+                if isinstance(version, dict) and position != chosen[0]:
+                    label = f"{name} {_version_id(version, position)}"
+                    other = self.version(version, ctx, pointer, position, label)
+                    if other is not None:
+                        others.append(other.model_copy(update={"arn": arn}))
+            policy = self.version(chosen[1], ctx, pointer, chosen[0], name)
             if policy is not None:
-                found[str(item["Arn"])] = policy.model_copy(update={"arn": str(item["Arn"])})
+                found[arn] = policy.model_copy(update={"arn": arn, "other_versions": tuple(others)})
         return found
+
+    def version(
+        self, version: dict[str, object], ctx: ReadContext, pointer: str, position: int, name: str
+    ) -> Policy | None:
+        """One entry of a managed policy's `PolicyVersionList`, as an identity policy."""
+        document_pointer = pointer_join(pointer, "PolicyVersionList", position, "Document")
+        return self.document(version.get("Document"), ctx, document_pointer, PolicyKind.IDENTITY, name)
 
     def inline_policies(
         self, item: dict[str, object], field_name: str, ctx: ReadContext, pointer: str, holder: str
@@ -484,6 +503,12 @@ class _Snapshot:
                 continue
             if path not in self.expected and not _expected_extra(path):
                 self.unexpected(path)
+
+
+def _version_id(version: dict[str, object], position: int) -> str:
+    """A version's `VersionId`, or where it has none, its place in the list (`#2`)."""
+    version_id = version.get("VersionId")
+    return version_id if isinstance(version_id, str) else f"#{position}"
 
 
 def _tag_map(value: object, key_field: str, value_field: str) -> dict[str, str]:

@@ -8,8 +8,9 @@ kinds of steps, through these roles, justified by these statements or grants) an
 (it cannot). Policies are written as YAML mappings and read by the real parser.
 
 A managed policy named `X` is the customer managed `arn:aws:iam::<account>:policy/X`; one named
-`aws/X` is the AWS managed `arn:aws:iam::aws:policy/X`. As in a snapshot, a user's policies include
-those of its groups.
+`aws/X` is the AWS managed `arn:aws:iam::aws:policy/X`. `versions` holds managed policies' other
+(non-default) versions, by policy name then version id; as in a snapshot, version `v1` of `X` is named
+`X v1`. As in a snapshot, a user's policies include those of its groups.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kmspolicy.model import (
     Account,
@@ -96,12 +97,20 @@ class AccountCase(_Strict):
     org: str | None = None
     region: str = "us-east-1"
     managed: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    versions: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
     principals: tuple[PrincipalSpec, ...] = ()
     keys: tuple[KeySpec, ...] = ()
     scps: tuple[OrgSpec, ...] = ()
     rcps: tuple[OrgSpec, ...] = ()
     expect: tuple[Expect, ...] = ()
     absent: tuple[Absent, ...] = ()
+
+    @model_validator(mode="after")
+    def _versions_of_managed_policies(self) -> AccountCase:
+        unknown = sorted(set(self.versions) - set(self.managed))
+        if unknown:
+            raise ValueError(f"`versions` names policies that `managed` does not: {unknown}")
+        return self
 
     def key_arn(self, key_id: str) -> str:
         return f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
@@ -118,10 +127,17 @@ class AccountCase(_Strict):
             found = parsed.documents[0].policies[0]
             return found.model_copy(update={"kind": kind, "name": label})
 
-        managed = {
-            name: policy(doc, PolicyKind.IDENTITY, name).model_copy(update={"arn": self.managed_arn(name)})
-            for name, doc in self.managed.items()
-        }
+        def managed_policy(name: str, doc: dict[str, Any]) -> Policy:
+            arn = self.managed_arn(name)
+            others = tuple(
+                policy(d, PolicyKind.IDENTITY, f"{name} {v}").model_copy(update={"arn": arn})
+                for v, d in self.versions.get(name, {}).items()
+            )
+            return policy(doc, PolicyKind.IDENTITY, name).model_copy(
+                update={"arn": arn, "other_versions": others}
+            )
+
+        managed = {name: managed_policy(name, doc) for name, doc in self.managed.items()}
         own: dict[str, tuple[Policy, ...]] = {
             p.name: (
                 *(policy(d, PolicyKind.IDENTITY, f"{p.name}-{i}") for i, d in enumerate(p.policies)),

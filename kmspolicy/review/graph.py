@@ -9,8 +9,9 @@ and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a poli
 * `assume`   principal -> role: `sts:AssumeRole`, decided with the role's trust policy standing as the
   resource policy and the caller's identity policies (see `TRUST_GAP`);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
-  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends or `iam:CreatePolicyVersion`
-  on a customer managed policy in force on itself or on a role it can assume, `kms:TagResource` setting
+  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
+  `iam:SetDefaultPolicyVersion` on a customer managed policy in force on itself, its groups or a role it
+  can assume (the latter putting one of the policy's other versions in force), `kms:TagResource` setting
   a tag an ABAC condition asks for, or `kms:CreateAlias` / `kms:UpdateAlias` pointing at the key an
   alias that a `kms:ResourceAliases` or `kms:RequestAlias` condition asks for); the evaluator decides
   both the enabling calls and the access of the changed account;
@@ -78,7 +79,14 @@ IAM_WRITES_ROLE = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
 IAM_WRITES_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
 IAM_WRITES_GROUP = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
 IAM_NEW_POLICY_VERSION = "iam:CreatePolicyVersion"
-IAM_WRITES = (*IAM_WRITES_ROLE, *IAM_WRITES_USER, *IAM_WRITES_GROUP, IAM_NEW_POLICY_VERSION)
+IAM_SET_DEFAULT_VERSION = "iam:SetDefaultPolicyVersion"
+IAM_WRITES = (
+    *IAM_WRITES_ROLE,
+    *IAM_WRITES_USER,
+    *IAM_WRITES_GROUP,
+    IAM_NEW_POLICY_VERSION,
+    IAM_SET_DEFAULT_VERSION,
+)
 ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
 _WITNESS_LIMIT = 64
 TRUST_GAP = (
@@ -247,7 +255,7 @@ def _placeholders(
             if found is None:
                 return None
             return tuple(
-                i.model_copy(update={"value": refs[i.value.expr]})
+                i._replace(value=refs[i.value.expr])
                 if isinstance(i.value, Unknown) and i.value.expr in refs
                 else i
                 for i in found
@@ -1058,9 +1066,10 @@ class _Builder:
                 self._escalate(actors[i], arn, action, method, f"alias `{name}`", enabling, gained, context)
 
     def _by_iam_write(self, internal: list[Actor]) -> None:
-        """A principal that can give an identity policy allowing everything to itself, or to a role it can
-        assume: by writing that entity's policies, or by a new default version of a customer managed
-        policy in force on it (`_rewrites`)."""
+        """A principal that can change the identity policies in force on itself, or on a role it can assume:
+        by writing that entity's policies or a new default version of a customer managed policy in force
+        on it (a policy allowing everything), or by making another version of such a policy the default
+        (that version); see `_rewrites`."""
         writers = [a for a in internal if _covers(a, IAM_WRITES)]
         if not writers:
             return
@@ -1105,15 +1114,15 @@ class _Builder:
                     )
                     if found is not None:
                         enabled.append((writer, rewrite, *found))
-        gained = self._gains_with_any_policy(list({r.name: r for _, r, _, _ in enabled}.values()))
+        gained = self._gains_with_rewrites(list({r.name: r for _, r, _, _ in enabled}.values()))
         for writer, rewrite, method, decision in enabled:
             for arn, action, after in gained.get(rewrite.name, ()):
                 self._escalate(writer, arn, action, method, rewrite.via, decision, after, {})
 
-    def _gains_with_any_policy(self, rewrites: list[_Rewrite]) -> dict[str, list[tuple[str, str, Decision]]]:
-        """What each rewrite's victim could do once it has an identity policy allowing everything (in place
-        of the policy rewritten, if any), beyond what it does now; all in one grid, so that victims with
-        the same policies are decided once."""
+    def _gains_with_rewrites(self, rewrites: list[_Rewrite]) -> dict[str, list[tuple[str, str, Decision]]]:
+        """What each rewrite's victim could do with the rewrite's policy in force (in place of the policy
+        rewritten, if any), beyond what it does now; all in one grid, so that victims with the same
+        policies are decided once."""
         hypothetical: list[Actor] = []
         names: dict[int, str] = {}
         for rewrite in rewrites:
@@ -1121,7 +1130,7 @@ class _Builder:
             kept = tuple(p for p in v.subject.identity_policies if p is not rewrite.replaced)
             subject = Subject(
                 principal=v.subject.principal,
-                identity_policies=(*kept, _ALLOW_ALL),
+                identity_policies=(*kept, rewrite.replacement),
                 permission_boundary=v.subject.permission_boundary,
                 scps=v.subject.scps,
                 caller_tags=v.subject.caller_tags,
@@ -1148,10 +1157,12 @@ class _Builder:
 
 @dataclass(frozen=True)
 class _Rewrite:
-    """One way to give `victim` an identity policy of the writer's choosing: `methods` on `resource`.
+    """One way to put `replacement` in force on `victim`: `methods` on `resource`.
 
-    `replaced` is the policy the write replaces (a managed policy's new default version), None when the
-    write adds a policy; `name` identifies the victim's changed policies, `via` says it to the user.
+    `replaced` is the policy the write replaces (a managed policy's default version), None when the
+    write adds a policy; `replacement` is a policy of the writer's choosing (allowing everything) or, for
+    `iam:SetDefaultPolicyVersion`, another version of the replaced policy. `name` identifies the victim's
+    changed policies, `via` says it to the user.
     """
 
     victim: Actor
@@ -1159,20 +1170,20 @@ class _Rewrite:
     methods: tuple[str, ...]
     replaced: Policy | None
     via: str
+    replacement: Policy = _ALLOW_ALL
 
     @property
     def name(self) -> str:
-        return f"{self.victim.node} {self.resource}"
+        return f"{self.victim.node} {self.resource} {self.replacement.name}"
 
 
 def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
-    """The writes that put a policy of the writer's choosing in force on `victim`: its own inline or
-    attached policies (`iam:PutRolePolicy` and friends) and those of its `groups`, and a new version of
+    """The writes that change the policies in force on `victim`, to one of the writer's choosing: its own
+    inline or attached policies (`iam:PutRolePolicy` and friends) and those of its `groups`, a new version of
     each customer managed policy in force on it, its groups' included (`iam:CreatePolicyVersion` with
-    `--set-as-default` needs no `iam:SetDefaultPolicyVersion`). AWS managed policies
-    (`arn:aws:iam::aws:policy/...`) cannot be rewritten by a customer. `iam:SetDefaultPolicyVersion`
-    alone is not followed: the model holds only a policy's default version, not the older ones it could
-    switch to."""
+    `--set-as-default` needs no `iam:SetDefaultPolicyVersion`), and each of such a policy's other
+    versions (`Policy.other_versions`) made its default by `iam:SetDefaultPolicyVersion`. AWS managed
+    policies (`arn:aws:iam::aws:policy/...`) cannot be rewritten or switched by a customer."""
     writes = IAM_WRITES_ROLE if victim.kind == "role" else IAM_WRITES_USER
     yield _Rewrite(victim, victim.node, writes, None, victim.node)
     for group in groups:
@@ -1185,6 +1196,9 @@ def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
         seen.add(arn)
         via = f"a new default version of `{arn}`, in force on `{victim.label}`"
         yield _Rewrite(victim, arn, (IAM_NEW_POLICY_VERSION,), policy, via)
+        for version in policy.other_versions:
+            via = f"`{version.name}` made the default version of `{arn}`, in force on `{victim.label}`"
+            yield _Rewrite(victim, arn, (IAM_SET_DEFAULT_VERSION,), policy, via, version)
 
 
 def _aws_managed(policy_arn: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kmspolicy.model import SEVERITY_RANK, ContextValue, Finding
-from kmspolicy.review.diff import DiffResult, diff_json
+from kmspolicy.review.diff import Change, DiffResult, diff_json
 from kmspolicy.review.graph import AccessGraph, applicable
 from kmspolicy.review.questions import KeyAccess, PathsAnswer, Reach, Step, access_json, who_can
 
@@ -163,7 +163,11 @@ def render_paths(graph: AccessGraph, answer: PathsAnswer, fmt: AnswerFormat = "t
 
 
 def render_diff(result: DiffResult, fmt: AnswerFormat = "text", *, removed: bool = True) -> str:
-    """New access, and with `removed` the access the change takes away."""
+    """New access, and with `removed` the access the change takes away.
+
+    In text and Markdown, changes that differ only by their action (same principal, resource, witness
+    context, path and reasons but for the action's name) are one entry listing the actions; JSON keeps
+    one object per change."""
     if fmt == "json":
         shown = diff_json(result)
         if not removed:
@@ -174,23 +178,47 @@ def render_diff(result: DiffResult, fmt: AnswerFormat = "text", *, removed: bool
     if removed:
         sections.append(("removed access", result.removed))
     for title, changes in sections:
-        lines.append(f"{title}: {len(changes)}" if fmt == "text" else f"### {title} ({len(changes)})\n")
-        for c in changes:
-            flag = " [external]" if c.external else ""
-            context = _conditions(dict(c.witness.context))
-            lines.append(
-                f"  {'-' if c.removed else '+'} {c.principal}{flag} {c.action} on {c.resource}{context}"
-            )
-            lines.append(
-                f"      now: {c.new.effect} ({c.new.reason}); before: {c.old.effect} ({c.old.reason})"
-            )
-            for index, step in enumerate(c.path, 1):
-                how = f" by {step.method}: {step.via}" if step.kind == "escalate" else ""
-                verb = "can assume" if step.kind == "assume" else f"{step.kind} {step.action} on"
-                lines.append(
-                    f"      {index}. {step.source} {verb} {step.target}{_conditions(step.conditions)}{how}"
-                )
+        entries = _diff_entries(changes)
+        count = f"{len(changes)}" + (f" in {len(entries)} entries" if len(entries) != len(changes) else "")
+        lines.append(f"{title}: {count}" if fmt == "text" else f"### {title} ({count})\n")
+        for entry in entries:
+            lines.extend(entry)
     return "\n".join(lines) + "\n"
+
+
+def _diff_entries(changes: Sequence[Change]) -> list[list[str]]:
+    """The text entries of `changes`, in order of first appearance: changes whose lines read the same once
+    their action is left out share one entry that lists their actions."""
+    groups: dict[tuple[str, ...], list[Change]] = {}
+    for change in changes:
+        groups.setdefault(tuple(_change_lines(change, ())), []).append(change)
+    return [
+        _change_lines(group[0], tuple(dict.fromkeys(c.action for c in group))) for group in groups.values()
+    ]
+
+
+def _change_lines(change: Change, actions: Sequence[str]) -> list[str]:
+    """The lines of one change standing for the alike changes of `actions`: with more (or fewer) than one
+    action, the action's name gives way to the list in the heading and to "these actions" elsewhere."""
+    one = tuple(actions) == (change.action,)
+
+    def said(reason: str) -> str:
+        return reason if one else reason.replace(f"`{change.action}`", "these actions")
+
+    flag = " [external]" if change.external else ""
+    context = _conditions(dict(change.witness.context))
+    lines = [
+        f"  {'-' if change.removed else '+'} {change.principal}{flag} {', '.join(actions)} on"
+        f" {change.resource}{context}",
+        f"      now: {change.new.effect} ({said(change.new.reason)});"
+        f" before: {change.old.effect} ({said(change.old.reason)})",
+    ]
+    for index, step in enumerate(change.path, 1):
+        how = f" by {step.method}: {step.via}" if step.kind == "escalate" else ""
+        action = step.action if one or index < len(change.path) else "these actions"
+        verb = "can assume" if step.kind == "assume" else f"{step.kind} {action} on"
+        lines.append(f"      {index}. {step.source} {verb} {step.target}{_conditions(step.conditions)}{how}")
+    return lines
 
 
 # --------------------------------------------------------------------------- the review report
