@@ -173,6 +173,9 @@ class ArnGlob:
 # --------------------------------------------------------------------------- request context
 
 
+_UNSET: tuple[str, ...] = ("<unset>",)  # identity-compared: no request value is this object
+
+
 class RequestContext:
     """The condition keys of one request, by lower-case name; each value is a tuple (one entry for
     single-valued keys). An empty tuple is the same as an absent key (§2.5 rule 4, empty sets).
@@ -193,11 +196,11 @@ class RequestContext:
 
     def get(self, key: str) -> ContextValues | None:
         """The values of `key` (lower-case), or None when the request has no such key."""
-        try:
-            found = self._values[key]
-        except KeyError:
-            found = self._derive(key) if self._derive is not None else None
-            self._values[key] = found
+        # a sentinel rather than KeyError: most lookups of a request are misses (derived keys), and
+        # raising costs more than the lookup
+        found = self._values.get(key, _UNSET)
+        if found is _UNSET:
+            found = self._values[key] = self._derive(key) if self._derive is not None else None
         return found or None
 
     def single(self, key: str) -> str | None:
@@ -288,7 +291,8 @@ def _decimal(text: str) -> Decimal | None:
 def parse_date(text: str) -> Decimal | None:
     """Seconds since the epoch from W3C ISO-8601 text or from epoch seconds (§2.5 Date operators)."""
     text = text.strip()
-    number = _decimal(text)
+    # a `:` never parses as a number, and the failed attempt raises: skip it for ISO times
+    number = _decimal(text) if ":" not in text else None
     if number is not None:
         return number
     try:
@@ -398,6 +402,7 @@ class CompiledCondition:
         "_any_template",
         "_base",
         "_equals",
+        "_fixed",
         "_for_all",
         "_for_any",
         "_if_exists",
@@ -443,6 +448,9 @@ class CompiledCondition:
                 self._equals = frozenset(v.raw for v in values if isinstance(v.raw, str))
         self._values = tuple(values)
         self._any_template = any(v.template is not None for v in values)
+        self._fixed = (
+            None if self._any_template else tuple(v.comparer for v in values if v.comparer is not None)
+        )
 
     def reads(self) -> frozenset[str]:
         """The lower-case context keys this condition looks at, its own and its variables'."""
@@ -454,9 +462,9 @@ class CompiledCondition:
 
     # -- evaluation
 
-    def _comparers(self, context: RequestContext) -> list[Comparer]:
-        if not self._any_template:
-            return [v.comparer for v in self._values if v.comparer is not None]
+    def _comparers(self, context: RequestContext) -> Sequence[Comparer]:
+        if self._fixed is not None:
+            return self._fixed
         found: list[Comparer] = []
         for value in self._values:
             if value.template is not None:
@@ -491,6 +499,8 @@ class CompiledCondition:
             hits = [(r in equals) != negated for r in present]
         else:
             comparers = self._comparers(context)
+            if len(present) == 1 and len(comparers) == 1:
+                return comparers[0](present[0]) != negated
             hits = [any(compare(r) for compare in comparers) != negated for r in present]
         # ForAnyValue, and also a multi-valued key used without a set operator (undocumented, §9 q12):
         # some request value must satisfy the operator.

@@ -17,6 +17,11 @@ used (for time conditions and for grant consistency).
 
 Compile once, evaluate many: `Evaluator(situation)` compiles every policy into matchers (cached by
 policy object), indexes statements by action, and caches per-principal and per-resource element results.
+Everything that depends only on a request's (principal, action, resource), its site, is worked out once:
+the caller, the target, the derived condition keys, the statements whose action, principal and resource
+match. Without a trace, from the second request at a site on, what is left is a residual (`_Residual`):
+the conditions of those statements, re-tested only when the request sets a key that can change them,
+and one decision per combination of their results. Traced decisions are memoised by what they read.
 `evaluate()` keeps a small cache of evaluators keyed by situation object. `evaluate_grid()` decides a
 whole principals x keys x actions matrix, sharing decisions between principals that the policies
 cannot tell apart.
@@ -31,7 +36,7 @@ from functools import lru_cache
 from typing import Literal
 
 from kmspolicy import catalog
-from kmspolicy.catalog import CROSS_ACCOUNT_ACTIONS, GRANT_OPERATIONS, ActionInfo
+from kmspolicy.catalog import CROSS_ACCOUNT_ACTIONS, GRANT_OPERATIONS
 from kmspolicy.conditions import (
     ArnGlob,
     CompiledCondition,
@@ -111,6 +116,9 @@ _CONTEXT_OPERATIONS = frozenset(
 )
 
 _EC_PREFIX = "kms:encryptioncontext:"
+# sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity: IAM decides them cross-account
+# by the role's trust policy and the caller's identity policies, as KMS decides the cross-account actions
+_ASSUME_ROLE = "sts:assumerole"
 _MEMO_SIZE = 100_000
 _IAM_ONLY_PREFIXES = ("aws:resourcetag/",)
 _IAM_ONLY_KEYS = frozenset({"kms:resourcealiases"})
@@ -353,11 +361,13 @@ class CompiledStatement:
         "_not_action",
         "_not_principal",
         "_not_resource",
+        "_own_resource",
         "_principals",
         "_resource_cache",
         "_resources",
         "_static_steps",
         "conditions",
+        "dynamic",
         "effect",
         "layer",
         "reads",
@@ -399,9 +409,18 @@ class CompiledStatement:
             if statement.resource is None and statement.not_resource is not None
             else None
         )
+        # A role's trust policy, read as the resource policy of `sts:AssumeRole*` on the role (the
+        # situation's `key`): IAM rejects `Resource` there, since its statements apply to their role.
+        self._own_resource = (
+            layer == "key_policy"
+            and policy.kind is PolicyKind.TRUST
+            and statement.resource is None
+            and statement.not_resource is None
+        )
         self.conditions = tuple(CompiledCondition(c, version) for c in statement.conditions)
         items = self._resources if self._resources is not None else self._not_resource
         self.resource_varies = items is not None and bool(items.templates)
+        self.dynamic = self.resource_varies or bool(self.conditions)
         reads = {key for condition in self.conditions for key in condition.reads()}
         if items is not None:
             for template in items.templates:
@@ -524,7 +543,9 @@ class CompiledStatement:
         value = (req.key_arn or "") if self.layer == "key_policy" else req.target
         items = self._resources if self._resources is not None else self._not_resource
         if items is None:
-            return False
+            # the role a trust policy is attached to is the situation's `key`: without one, it is no
+            # role's, and its statements apply to nothing
+            return self._own_resource and req.key_arn is not None and req.key_arn == req.ev.key_arn
         if not items.templates:
             cached = self._resource_cache.get(value)
             if cached is None:
@@ -532,6 +553,16 @@ class CompiledStatement:
                 self._resource_cache[value] = cached
             return cached
         return self._resource_match(items, value, req)
+
+    def holds(self, req: _Req) -> bool:
+        """Whether the elements that depend on the request context match: a `Resource` with policy
+        variables, and the conditions."""
+        if self.resource_varies and not self.covers_resource(req):
+            return False
+        if not self.conditions:
+            return True
+        context = req.context_for(self.layer)
+        return all(c.holds(context) for c in self.conditions)
 
     def _resource_match(self, items: _Items, value: str, req: _Req) -> bool:
         hit = items.match(value, req.context_for(self.layer))
@@ -561,6 +592,16 @@ class CompiledStatement:
             items = self._resources or self._not_resource
             hit = self.covers_resource(req)
             yield name, hit, lambda: _resource_reason(name, items, value, hit, self.layer)
+        elif self._own_resource:
+            hit = self.covers_resource(req)
+            yield (
+                "Resource",
+                hit,
+                lambda: (
+                    "a trust policy statement applies to its role"
+                    + ("" if hit else ", the situation's `key`, only")
+                ),
+            )
         else:
             yield "Resource", False, lambda: "statement has no `Resource`"
 
@@ -701,52 +742,61 @@ def _epoch_of(text: str) -> Decimal:
 _DEFAULT_EPOCH = _epoch_of(DEFAULT_TIME)
 
 
-def _context_values(value: str | tuple[str, ...]) -> ContextValues:
-    return (value,) if isinstance(value, str) else tuple(value)
+def _explicit(request: Request) -> dict[str, ContextValues]:
+    """The context keys the request sets, lower-cased, each with a tuple of values."""
+    return {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in request.context.items()}
 
 
-class _Req:
-    """One request, prepared against one situation: the caller, the resource, and lazy condition keys."""
+# Derived keys whose values come from the request's own context, with the keys they come from
+# (kms:EncryptionContextKeys: every `kms:EncryptionContext:` entry); every other derived key depends only
+# on the site and is worked out once per site.
+_REQUEST_DERIVED: dict[str, tuple[str, ...]] = {
+    "aws:epochtime": ("aws:currenttime",),
+    "aws:viaawsservice": ("kms:viaservice",),
+    "kms:encryptioncontextkeys": (),
+}
+
+
+class _Site:
+    """What a request's principal, action and resource decide against one situation: the caller, the
+    resource, and the condition keys AWS fills in from them (§3.1, §3.3). Requests that share the three
+    share the site, so this is worked out once for all of them.
+
+    `target` is None for key-less actions: theirs depends on the request's `aws:RequestedRegion`.
+    """
 
     __slots__ = (
-        "_iam_context",
-        "_key_policy_context",
         "action",
         "alias",
         "caller",
-        "context",
         "cross",
+        "derived",
+        "derived_iam",
         "ev",
-        "explicit",
-        "has_boundary",
-        "info",
         "key_account",
         "key_arn",
-        "request",
-        "static",
+        "residual",
         "target",
         "target_kind",
+        "visited",
     )
 
-    def __init__(self, ev: Evaluator, request: Request) -> None:
+    def __init__(self, ev: Evaluator, principal: str, action: str, resource: str) -> None:
         self.ev = ev
-        self.request = request
-        self.info: ActionInfo | None = catalog.action(request.action)
-        self.action = self.info.action if self.info is not None else request.action
-        self.caller = parse_caller(request.principal)
-        self.has_boundary = ev.situation.permission_boundary is not None
-        resource = request.resource
+        info = catalog.action(action)
+        self.action = info.action if info is not None else action
+        self.caller = parse_caller(principal)
         self.alias: str | None = None
         key_arn: str | None = ev.key_arn
         self.target_kind: Literal["key", "alias", "none"]
         if resource.startswith("arn:") and ":alias/" in resource:
             alias_name = resource.split(":", 5)[5]
-            if self.info is not None and "alias" in self.info.resource_types:
+            if info is not None and "alias" in info.resource_types:
                 self.target_kind = "alias"  # the alias half of an alias operation: IAM only (§1.9)
             else:
                 self.target_kind = "key"
                 self.alias = alias_name
-        elif (self.info is not None and self.info.key_less) or (resource == "*" and key_arn is None):
+        elif (info is not None and info.key_less) or (resource == "*" and key_arn is None):
             self.target_kind = "none"
         else:
             self.target_kind = "key"
@@ -754,6 +804,7 @@ class _Req:
                 key_arn = resource
         self.key_arn = key_arn if self.target_kind == "key" else None
         self.key_account: str | None
+        self.target: str | None
         if self.target_kind == "alias":
             self.target = resource
             self.key_account = resource.split(":")[4]
@@ -763,67 +814,41 @@ class _Req:
                 self.target.split(":")[4] if self.target.count(":") >= 5 else None
             )
         else:
-            self.target = self._keyless_target(request)
+            self.target = None
             self.key_account = None
         caller_account = self.caller.account
         self.cross = (
             self.key_account is not None and caller_account is not None and self.key_account != caller_account
         )
-        self.explicit = {k.lower(): _context_values(v) for k, v in request.context.items()}
-        self.context = RequestContext(self.explicit, self._derive)
-        self._iam_context: RequestContext | None = None
-        self._key_policy_context: RequestContext | None = None
-        self.static: _Static | None = None
+        self.derived: dict[str, ContextValues | None] = {}
+        self.derived_iam: dict[str, ContextValues | None] = {}
+        self.residual: _Residual | None = None
+        self.visited = False
 
-    def _keyless_target(self, request: Request) -> str:
-        """What IAM `Resource` entries of a key-less action are matched against: `*` and account-scoped
-        patterns such as `arn:aws:kms:us-west-2:111122223333:*` both work (§2.4). The Region is the
-        request's `aws:RequestedRegion`; without one, only a `*` Region matches."""
-        caller = self.caller
-        if caller.account is None:
-            return "*"
-        region = next(
-            (
-                v
-                for k, v in request.context.items()
-                if k.lower() == "aws:requestedregion" and isinstance(v, str)
-            ),
-            "*",
-        )
-        return f"arn:{caller.partition}:kms:{region}:{caller.account}:*"
+    def derive(self, key: str) -> ContextValues | None:
+        """A condition key AWS fills in from the caller, the key or the situation (§3.1, §3.3)."""
+        # a membership test, not KeyError: at a site seen once (a grid cell), every lookup misses
+        if key in self.derived:
+            return self.derived[key]
+        found = self.derived[key] = self._derive(key)
+        return found
 
-    def context_for(self, layer: str) -> RequestContext:
-        """Key policies do not see `aws:ResourceTag/*` or `kms:ResourceAliases` (§1.9); IAM policies do."""
-        if layer == "key_policy":
-            # Also when the request sets them: KMS does not evaluate these keys in key policies.
-            if self._key_policy_context is None:
-                base = self.context
-                self._key_policy_context = RequestContext(
-                    {}, lambda key: None if _iam_only(key) else base.get(key)
-                )
-            return self._key_policy_context
-        if self._iam_context is None:
-            base = self.context
-            self._iam_context = RequestContext({}, lambda key: self._derive_iam(key) or base.get(key))
-        return self._iam_context
-
-    def now(self) -> Decimal:
-        found = self.context.single("aws:currenttime")
-        return _epoch_of(found) if found is not None else _DEFAULT_EPOCH
+    def derive_iam(self, key: str) -> ContextValues | None:
+        """An IAM-only key (`aws:ResourceTag/*`, `kms:ResourceAliases`), from the key's metadata (§1.9)."""
+        if key in self.derived_iam:
+            return self.derived_iam[key]
+        found = self.derived_iam[key] = self._derive_iam(key)
+        return found
 
     def _derive_iam(self, key: str) -> ContextValues | None:
-        explicit = self.context.get(key)
-        if explicit is not None or not _iam_only(key):
-            return None
         k = self.ev.situation.key
         if self.target_kind != "key" or k is None:
             return None
         if key == "kms:resourcealiases":
-            return tuple(a.split(":", 5)[5] if a.startswith("arn:") else a for a in k.aliases)
+            return tuple(a.split(":", 5)[5] if a.startswith("arn:") else a for a in k.aliases) or None
         return _tag(k.tags, key[len("aws:resourcetag/") :])
 
     def _derive(self, key: str) -> ContextValues | None:
-        """The condition keys AWS fills in by itself (§3.1, §3.3), unless the request sets them."""
         if _iam_only(key):
             return None
         caller = self.caller
@@ -859,31 +884,122 @@ class _Req:
             return situation.caller_org_paths if not service else None
         if key == "aws:currenttime":
             return (DEFAULT_TIME,)
-        if key == "aws:epochtime":
-            return (str(int(self.now())),)
         if key == "aws:securetransport":
             return ("true",)  # KMS endpoints are HTTPS only (§3.3 best reading)
-        if key == "aws:viaawsservice":
-            return ("true" if self.context.get("kms:viaservice") else "false",)
-        if key == "kms:encryptioncontextkeys":
-            keys = tuple(
-                k[len(_EC_PREFIX) :] for k in self.request.context if k.lower().startswith(_EC_PREFIX)
-            )
-            return keys or None
         if key == "kms:requestalias":
             return (self.alias,) if self.alias is not None else None
-        return self._derive_key(key)
-
-    def _derive_key(self, key: str) -> ContextValues | None:
-        k = self.ev.situation.key
         if self.target_kind != "key":
             return None
         if key == "aws:resourceaccount":
             return (self.key_account,) if self.key_account else None
         if key == "aws:requestedregion":
+            k = situation.key
             region = k.region if k is not None else None
             return (region,) if region else None
         return self.ev.key_properties.get(key)
+
+
+class _Req:
+    """One request, prepared against one situation: its site, and its condition keys, derived lazily.
+    `explicit` is the request's context as `_explicit` gives it, when the caller has it already."""
+
+    __slots__ = (
+        "_iam_context",
+        "_key_policy_context",
+        "action",
+        "alias",
+        "caller",
+        "context",
+        "cross",
+        "ev",
+        "explicit",
+        "has_boundary",
+        "key_account",
+        "key_arn",
+        "request",
+        "site",
+        "static",
+        "target",
+        "target_kind",
+    )
+
+    def __init__(
+        self,
+        ev: Evaluator,
+        request: Request,
+        site: _Site | None = None,
+        explicit: dict[str, ContextValues] | None = None,
+    ) -> None:
+        site = site or ev._site(request)
+        self.ev = ev
+        self.request = request
+        self.site = site
+        # copied out of the site: the trace reads them for every statement
+        self.action = site.action
+        self.caller = site.caller
+        self.alias = site.alias
+        self.target_kind = site.target_kind
+        self.key_arn = site.key_arn
+        self.key_account = site.key_account
+        self.cross = site.cross
+        self.has_boundary = ev.situation.permission_boundary is not None
+        self.target = site.target if site.target is not None else self._keyless_target(request)
+        self.explicit = _explicit(request) if explicit is None else explicit
+        self.context = RequestContext(self.explicit, self._derive)
+        self._iam_context: RequestContext | None = None
+        self._key_policy_context: RequestContext | None = None
+        self.static: _Static | None = None
+
+    def _keyless_target(self, request: Request) -> str:
+        """What IAM `Resource` entries of a key-less action are matched against: `*` and account-scoped
+        patterns such as `arn:aws:kms:us-west-2:111122223333:*` both work (§2.4). The Region is the
+        request's `aws:RequestedRegion`; without one, only a `*` Region matches."""
+        caller = self.caller
+        if caller.account is None:
+            return "*"
+        region = next(
+            (
+                v
+                for k, v in request.context.items()
+                if k.lower() == "aws:requestedregion" and isinstance(v, str)
+            ),
+            "*",
+        )
+        return f"arn:{caller.partition}:kms:{region}:{caller.account}:*"
+
+    def context_for(self, layer: str) -> RequestContext:
+        """Key policies do not see `aws:ResourceTag/*` or `kms:ResourceAliases` (§1.9); IAM policies do."""
+        if layer == "key_policy":
+            if self._key_policy_context is None:
+                # Also when the request sets them: KMS does not evaluate these keys in key policies.
+                self._key_policy_context = RequestContext(
+                    {k: v for k, v in self.explicit.items() if not _iam_only(k)}, self._derive
+                )
+            return self._key_policy_context
+        if self._iam_context is None:
+            # an IAM-only key the request leaves empty comes from the key's metadata
+            self._iam_context = RequestContext(
+                {k: v for k, v in self.explicit.items() if v or not _iam_only(k)}, self._derive_iam
+            )
+        return self._iam_context
+
+    def now(self) -> Decimal:
+        found = self.context.single("aws:currenttime")
+        return _epoch_of(found) if found is not None else _DEFAULT_EPOCH
+
+    def _derive_iam(self, key: str) -> ContextValues | None:
+        return self.site.derive_iam(key) if _iam_only(key) else self._derive(key)
+
+    def _derive(self, key: str) -> ContextValues | None:
+        """The condition keys AWS fills in by itself (§3.1, §3.3), unless the request sets them."""
+        if key not in _REQUEST_DERIVED:
+            return self.site.derive(key)
+        if key == "aws:epochtime":
+            return (str(int(self.now())),)
+        if key == "aws:viaawsservice":
+            return ("true" if self.context.get("kms:viaservice") else "false",)
+        keys = tuple(k[len(_EC_PREFIX) :] for k in self.request.context if k.lower().startswith(_EC_PREFIX))
+        return keys or None
 
     def encryption_context(self) -> dict[str, str]:
         """The request's encryption context, keys lower-cased, from `kms:EncryptionContext:<k>` entries."""
@@ -947,18 +1063,39 @@ class StatementMatch:
 
 
 _StaticKey = tuple[str, str, str, str, str | None, str | None]
+_Verdict = tuple[DecisionEffect, str, list[StatementRef]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Static:
     """What depends only on (action, caller, resource): the statements whose action, principal and
-    resource match, per layer, and the request-context keys their conditions read."""
+    resource match, per layer, and the request-context keys a traced decision reads (the conditions of
+    every statement of the applicable policies, and what grants read)."""
 
     key: _StaticKey
     rows: tuple[tuple[str, str | None, tuple[tuple[CompiledStatement, int], ...]], ...]
     reads: tuple[str, ...]
-    trace_reads: tuple[str, ...]  # what a traced decision reads: every statement's conditions
     reads_encryption_context: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Residual:
+    """What is left of a site's no-trace decision once everything that depends only on the site is
+    worked out: the statements that can apply and whose match depends on the request context
+    (`CompiledStatement.dynamic`), each re-tested only when the request sets a key that can change it.
+
+    `checks`: those statements in `_Static.rows` order, each with the context keys that can change its
+    result and whether the encryption context's keys can; `default`: their results for a request that
+    sets none of those keys; `decisions`: the decision for each tuple of results, kept when nothing else
+    in the request can change it (grants may read it: `Evaluator._grants_read_request`).
+    """
+
+    checks: tuple[tuple[CompiledStatement, frozenset[str], bool], ...]
+    triggers: frozenset[str]
+    reads_encryption_context: bool
+    default: tuple[bool, ...]
+    grants_read_request: bool
+    decisions: dict[tuple[bool, ...], Decision]
 
 
 @dataclass(slots=True)
@@ -982,6 +1119,8 @@ class Evaluator:
         if key_policy is None and key is not None and not key.policy_declared:
             key_policy = _default_key_policy(key)
         self.key_policy = compile_policy(key_policy, "key_policy") if key_policy is not None else None
+        trust = key_policy is not None and key_policy.kind is PolicyKind.TRUST
+        self.resource_policy = "the trust policy" if trust else "the key policy"
         self.identity = tuple(compile_policy(p, "identity") for p in situation.identity_policies)
         self.boundary = (
             compile_policy(situation.permission_boundary, "boundary")
@@ -998,6 +1137,7 @@ class Evaluator:
         arn = key.arn if key is not None and isinstance(key.arn, str) else None
         self.key_arn = arn
         self._memo: dict[tuple[object, ...], Decision] = {}
+        self._seen: set[int] = set()
         # the condition keys that describe the key itself (§3.1)
         self.key_properties: dict[str, ContextValues] = {}
         if key is not None:
@@ -1012,6 +1152,7 @@ class Evaluator:
             }
             self.key_properties = {name: (value,) for name, value in properties.items() if value}
         self._statics: dict[_StaticKey, _Static] = {}
+        self._sites: dict[tuple[str, str, str], _Site] = {}
         self._plans: dict[
             tuple[str, str, bool],
             tuple[tuple[str, str | None, CompiledPolicy, tuple[CompiledStatement, ...]], ...],
@@ -1023,10 +1164,11 @@ class Evaluator:
     # -- public
 
     def evaluate(self, request: Request, *, trace: bool = True) -> Decision:
+        if not trace:
+            return self._decide_fast(request)
         # Evaluation is pure, so a request seen before (same principal, action, resource, context, grant
         # tokens and grant id) gets the same Decision object back.
         memo_key = (
-            trace,
             request.principal,
             request.action,
             request.resource,
@@ -1037,37 +1179,115 @@ class Evaluator:
         found = self._memo.get(memo_key)
         if found is not None:
             return found
+        req = _Req(self, request)
+        # A traced decision depends only on the parts of the request that the applicable policies and the
+        # grants read, so requests that differ elsewhere share it.
+        projection = self._projection(req)
+        decision = self._memo.get(projection)
+        if decision is None:
+            decision = self._evaluate(req, True)
+            # Kept from the second time its projection comes: keeping every fresh request's trace made the
+            # garbage collector's full passes over them cost more than a third of the traced decision.
+            # A hash is no tracked object; a collision only admits a decision early.
+            seen = hash(projection)
+            if seen not in self._seen:
+                if len(self._seen) >= _MEMO_SIZE:
+                    self._seen.clear()
+                self._seen.add(seen)
+                return decision
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
-        req = _Req(self, request)
-        # A decision depends only on the parts of the request that the applicable statements and grants
-        # read (with a trace: that every statement of the applicable policies reads), so requests that
-        # differ elsewhere share it.
-        projection = self._projection(req, trace)
-        decision = self._memo.get(projection) or self._evaluate(req, trace)
         self._memo[projection] = decision
         self._memo[memo_key] = decision
         return decision
 
-    def _projection(self, req: _Req, trace: bool) -> tuple[object, ...]:
+    def _site(self, request: Request) -> _Site:
+        key = (request.principal, request.action, request.resource)
+        found = self._sites.get(key)
+        if found is None:
+            if len(self._sites) >= _MEMO_SIZE:
+                self._sites.clear()
+            found = self._sites[key] = _Site(self, *key)
+        return found
+
+    def _projection(self, req: _Req) -> tuple[object, ...]:
         static = self._static(req)
         request = req.request
         context = req.explicit
-        reads = static.trace_reads if trace else static.reads
         ec: tuple[object, ...] = ()
-        if static.reads_encryption_context or (trace and "kms:encryptioncontextkeys" in reads):
+        if static.reads_encryption_context:
             # pairs by lower-case key, and the keys as written (kms:EncryptionContextKeys keeps their case)
             ec = (
                 tuple(sorted((k, v) for k, v in context.items() if k.startswith(_EC_PREFIX))),
                 tuple(sorted(k for k in request.context if k.lower().startswith(_EC_PREFIX))),
             )
         return (
-            trace,
             static.key,
-            tuple(context.get(k) for k in reads),
+            tuple(context.get(k) for k in static.reads),
             ec,
             request.grant_tokens,
             request.grant_id,
+        )
+
+    def _decide_fast(self, request: Request) -> Decision:
+        """The decision without a trace, through the site's `_Residual`."""
+        site = self._site(request)
+        residual = site.residual
+        if residual is None:
+            # A residual costs more than a decision to build: the first request at a site is decided
+            # directly (callers often make a new situation per question). Key-less requests always are:
+            # their IAM `Resource` is matched against a target built from aws:RequestedRegion.
+            if site.target is None or not site.visited:
+                site.visited = True
+                return self._evaluate(_Req(self, request, site), False)
+            residual = site.residual = self._residual(site, request)
+        results = residual.default
+        req: _Req | None = None
+        if request.context and residual.triggers:
+            keys = _explicit(request)
+            ec = residual.reads_encryption_context and any(k.startswith(_EC_PREFIX) for k in keys)
+            if ec or not residual.triggers.isdisjoint(keys):
+                req = _Req(self, request, site, keys)
+                retested = []
+                for (st, triggers, reads_ec), default in zip(residual.checks, residual.default, strict=True):
+                    again = (ec and reads_ec) or not triggers.isdisjoint(keys)
+                    retested.append(st.holds(req) if again else default)
+                results = tuple(retested)
+        decision = residual.decisions.get(results)
+        if decision is None:
+            req = req or _Req(self, request, site)
+            given = iter(results)
+            outcome = self._outcome(req, lambda _: next(given))
+            verdict = self._decide_by_policies(req, outcome)
+            shared = verdict is not None or not residual.grants_read_request
+            effect, reason, determining = verdict or self._decide_by_grants(req, outcome, None)
+            decision = Decision.trusted(effect=effect, reason=reason, determining=tuple(determining))
+            if shared:
+                residual.decisions[results] = decision
+        return decision
+
+    def _residual(self, site: _Site, request: Request) -> _Residual:
+        bare = Request.trusted(principal=request.principal, action=request.action, resource=request.resource)
+        req = _Req(self, bare, site)
+        checks = []
+        for _, _, kept in self._static(req).rows:
+            for st, _ in kept:
+                if not st.dynamic:
+                    continue
+                triggers: set[str] = set()
+                for key in st.reads:
+                    # key policies never see IAM-only keys, whatever the request sets (§1.9)
+                    if st.layer != "key_policy" or not _iam_only(key):
+                        triggers.add(key)
+                        triggers.update(_REQUEST_DERIVED.get(key, ()))
+                checks.append((st, frozenset(triggers), "kms:encryptioncontextkeys" in st.reads))
+        return _Residual(
+            checks=tuple(checks),
+            triggers=frozenset(key for _, triggers, _ in checks for key in triggers),
+            reads_encryption_context=any(reads_ec for _, _, reads_ec in checks),
+            default=tuple(st.holds(req) for st, _, _ in checks),
+            grants_read_request=self._grants_read_request(req),
+            decisions={},
         )
 
     def _evaluate(self, req: _Req, trace: bool) -> Decision:
@@ -1150,27 +1370,24 @@ class Evaluator:
         found = self._statics.get(static_key)
         if found is None:
             rows = []
-            # grants read the time (consistency) and, for CreateGrant, the new grant's operations
-            reads: set[str] = {"aws:currenttime", "kms:grantoperations"}
-            trace_reads = set(reads)
+            # grants read the time (consistency) and, for CreateGrant, the new grant's operations and
+            # constraint type
+            reads: set[str] = {"aws:currenttime", "kms:grantoperations", "kms:grantconstrainttype"}
             for layer, level, policy, candidates in self._plan(req):
                 for st in policy.statements:
-                    trace_reads |= st.reads
+                    reads |= st.reads
                 kept = []
                 for st in candidates:
                     bits = st.principal_bits(req)
                     if bits and (st.resource_varies or st.covers_resource(req)):
                         kept.append((st, bits))
-                        reads |= st.reads
                 rows.append((layer, level, tuple(kept)))
-            for keys in (reads, trace_reads):
-                if "aws:viaawsservice" in keys:
-                    keys.add("kms:viaservice")  # derived from it
+            if "aws:viaawsservice" in reads:
+                reads.add("kms:viaservice")  # derived from it
             found = _Static(
                 key=static_key,
                 rows=tuple(rows),
                 reads=tuple(sorted(reads)),
-                trace_reads=tuple(sorted(trace_reads)),
                 # grants compare the encryption context; kms:EncryptionContextKeys is derived from it
                 reads_encryption_context=bool(self.grants) or "kms:encryptioncontextkeys" in reads,
             )
@@ -1179,19 +1396,17 @@ class Evaluator:
             self._statics[static_key] = found
         return found
 
-    def _collect_fast(self, req: _Req) -> _Outcome:
+    def _outcome(self, req: _Req, holds: Callable[[CompiledStatement], bool]) -> _Outcome:
+        """The statements that match, from the site's candidates; `holds` tells for each statement whose
+        match depends on the request context (`CompiledStatement.dynamic`), called in row order."""
         outcome = _Outcome(denies=[], allows={}, levels_missing={}, near=[])
         # SCP/RCP levels (several policies each) that have an allow; every level needs one (§1.10)
         level_allowed: dict[tuple[str, str], bool] = {}
         for layer, level, kept in self._static(req).rows:
             allowed = False
             for st, bits in kept:
-                if st.resource_varies and not st.covers_resource(req):
+                if st.dynamic and not holds(st):
                     continue
-                if st.conditions:
-                    context = req.context_for(layer)
-                    if not all(c.holds(context) for c in st.conditions):
-                        continue
                 if st.effect == "Deny":
                     outcome.denies.append(st)
                 else:
@@ -1206,7 +1421,7 @@ class Evaluator:
 
     def _collect(self, req: _Req, steps: list[TraceStep] | None) -> _Outcome:
         if steps is None:
-            return self._collect_fast(req)
+            return self._outcome(req, lambda st: st.holds(req))
         outcome = _Outcome(denies=[], allows={}, levels_missing={}, near=[])
         level_allowed: dict[tuple[str, str | None], bool] = {}
         for layer, level, policy, _ in self._plan(req):
@@ -1232,9 +1447,20 @@ class Evaluator:
 
     # -- the decision procedure (§1.10)
 
-    def _decide(
-        self, req: _Req, outcome: _Outcome, steps: list[TraceStep] | None
-    ) -> tuple[DecisionEffect, str, list[StatementRef]]:
+    def _decide(self, req: _Req, outcome: _Outcome, steps: list[TraceStep] | None) -> _Verdict:
+        return self._decide_by_policies(req, outcome) or self._decide_by_grants(req, outcome, steps)
+
+    def _identity_side(self, outcome: _Outcome) -> tuple[list[StatementRef], bool, bool]:
+        """The identity-based allows, and whether the boundary and the session policies allow (§1.3)."""
+        allows = outcome.allows
+        identity = [st.ref for st, _ in allows.get("identity", [])]
+        boundary_ok = self.boundary is None or bool(allows.get("boundary"))
+        session_ok = not self.session or bool(allows.get("session"))
+        return identity, boundary_ok, session_ok
+
+    def _decide_by_policies(self, req: _Req, outcome: _Outcome) -> _Verdict | None:
+        """The decision when the policies alone make it, else None: grants may still allow (§1.5), and
+        `RetireGrant` is decided by the grant the request names. Depends on the site and the outcome only."""
         action = req.action
         if outcome.denies:
             first = outcome.denies[0].layer
@@ -1244,14 +1470,11 @@ class Evaluator:
             level = outcome.levels_missing.get(layer)
             if level is not None:
                 return "IMPLICIT_DENY", f"no {_PHRASE[layer][1]} allows `{action}` at `{level}`", []
-        if req.cross and action not in CROSS_ACCOUNT_ACTIONS:
+        if req.cross and action not in CROSS_ACCOUNT_ACTIONS and not action.lower().startswith(_ASSUME_ROLE):
             return "IMPLICIT_DENY", f"`{action}` cannot be performed cross-account", []
-        allows = outcome.allows
-        identity = [st.ref for st, _ in allows.get("identity", [])]
-        boundary_ok = self.boundary is None or bool(allows.get("boundary"))
-        session_ok = not self.session or bool(allows.get("session"))
         if action == "kms:RetireGrant":
-            return self._decide_retire(req, identity, boundary_ok, session_ok, steps)
+            return None
+        identity, boundary_ok, session_ok = self._identity_side(outcome)
         caller = req.caller
         if req.target_kind != "key":
             # key-less actions and the alias half of alias operations: identity + boundary + session (§1.10)
@@ -1260,39 +1483,63 @@ class Evaluator:
             if identity and boundary_ok and session_ok:
                 return "ALLOW", f"an identity-based policy allows `{action}`", identity
             return "IMPLICIT_DENY", _identity_gap(action, identity, boundary_ok, session_ok), []
-        kp = allows.get("key_policy", [])
+        kp = outcome.allows.get("key_policy", [])
+        policy = self.resource_policy
         free = [st.ref for st, bits in kp if bits & FREE]
         limited = [st.ref for st, bits in kp if bits & LIMITED]
         account = [st.ref for st, bits in kp if bits & ACCOUNT]
         identity_half = bool(identity) and boundary_ok and session_ok
         if not req.cross:
             if free:
-                return "ALLOW", f"the key policy allows `{action}` for the caller", free
+                return "ALLOW", f"{policy} allows `{action}` for the caller", free
             if caller.kind == "root" and account:
                 # the root user needs no IAM policy: the account statement is a direct allow (§1.2, §9 q22)
                 return (
                     "ALLOW",
-                    f"the key policy allows `{action}` for the account, and the caller is its root user",
+                    f"{policy} allows `{action}` for the account, and the caller is its root user",
                     account,
                 )
             if limited and boundary_ok and session_ok:
-                return "ALLOW", f"the key policy allows `{action}` for the caller's role", limited
+                return "ALLOW", f"{policy} allows `{action}` for the caller's role", limited
             if account and identity_half:
                 return (
                     "ALLOW",
-                    f"the key policy delegates `{action}` to IAM and an identity-based policy allows it",
+                    f"{policy} delegates `{action}` to IAM and an identity-based policy allows it",
                     [*account, *identity],
                 )
         elif kp and identity_half:
             return (
                 "ALLOW",
-                f"the key policy and an identity-based policy both allow cross-account `{action}`",
+                f"{policy} and an identity-based policy both allow cross-account `{action}`",
                 [*(st.ref for st, _ in kp), *identity],
             )
+        return None
+
+    def _decide_by_grants(self, req: _Req, outcome: _Outcome, steps: list[TraceStep] | None) -> _Verdict:
+        identity, boundary_ok, session_ok = self._identity_side(outcome)
+        if req.action == "kms:RetireGrant":
+            return self._decide_retire(req, identity, boundary_ok, session_ok, steps)
         grants = self._matching_grants(req, outcome, steps)
         if grants:
-            return "ALLOW", f"grant `{grants[0].grant_id}` allows `{action}`", [_grant_ref(g) for g in grants]
+            return (
+                "ALLOW",
+                f"grant `{grants[0].grant_id}` allows `{req.action}`",
+                [_grant_ref(g) for g in grants],
+            )
+        kp = outcome.allows.get("key_policy", [])
         return "IMPLICIT_DENY", self._gap(req, kp, identity, boundary_ok, session_ok), []
+
+    def _grants_read_request(self, req: _Req) -> bool:
+        """Whether a grant decision at this site can depend on the request beyond its site: grant tokens
+        and `aws:CurrentTime` (a grant with a creation date), the encryption context (constraints), the
+        new grant's operations and constraints (`CreateGrant`), the grant named (`RetireGrant`)."""
+        if req.action in ("kms:RetireGrant", "kms:CreateGrant"):
+            return True
+        return any(
+            grant.creation_date is not None or grant.constraints is not None
+            for grant in self.grants
+            if self._applies_to_key(grant) and _grantee_match(grant.grantee_principal, req.caller)
+        )
 
     def _gap(
         self,
@@ -1414,7 +1661,7 @@ class Evaluator:
         boundary_ok: bool,
         session_ok: bool,
         steps: list[TraceStep] | None,
-    ) -> tuple[DecisionEffect, str, list[StatementRef]]:
+    ) -> _Verdict:
         grant = self._named_grant(req)
         if grant is None:
             return "IMPLICIT_DENY", "the request names no grant on this key", []
@@ -1797,7 +2044,9 @@ def evaluate_grid(
                         resource=resource,
                         context=dict(extra),
                     )
-                    found = compiled._evaluate(_Req(compiled, request), trace=False)
+                    # a site of its own, not kept by the evaluator: a grid cell's site is seen once
+                    site = _Site(compiled, request.principal, request.action, request.resource)
+                    found = compiled._evaluate(_Req(compiled, request, site), trace=False)
                     memo[(*share, action)] = found
                 results[(s_index, t_index, action)] = found
     return results
