@@ -116,6 +116,28 @@ _CONTEXT_OPERATIONS = frozenset(
 )
 
 _EC_PREFIX = "kms:encryptioncontext:"
+_REQUEST_TAG_PREFIX = "aws:requesttag/"
+# Request parameters of CreateKey that a condition sees at their default when the request omits them
+# (§3.1 "present even when defaulted", §3.2). BypassPolicyLockoutSafetyCheck and ExpirationModel are
+# absent instead (§3.2: the docs' own Null examples); they are not here.
+_CREATE_KEY_DEFAULTS = {
+    "kms:keyspec": "SYMMETRIC_DEFAULT",
+    "kms:keyusage": "ENCRYPT_DECRYPT",
+    "kms:keyorigin": "AWS_KMS",
+    "kms:multiregion": "false",
+}
+# Data keys are always encrypted under a symmetric key with SYMMETRIC_DEFAULT: the algorithm "actually
+# used" that kms:EncryptionAlgorithm holds when the request names none (§3.1). For Encrypt/Decrypt
+# without the parameter the reference is unsure (§9 q6): the key stays absent there.
+_DATA_KEY_ACTIONS = frozenset(
+    {
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:GenerateDataKeyPair",
+        "kms:GenerateDataKeyPairWithoutPlaintext",
+    }
+)
+_GRANT_APIS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"})
 # sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity: IAM decides them cross-account
 # by the role's trust policy and the caller's identity policies, as KMS decides the cross-account actions
 _ASSUME_ROLE = "sts:assumerole"
@@ -747,14 +769,18 @@ def _explicit(request: Request) -> dict[str, ContextValues]:
     return {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in request.context.items()}
 
 
-# Derived keys whose values come from the request's own context, with the keys they come from
-# (kms:EncryptionContextKeys: every `kms:EncryptionContext:` entry); every other derived key depends only
-# on the site and is worked out once per site.
+# Derived keys whose values come from the request's own context, with the keys they come from; every
+# other derived key depends only on the site and is worked out once per site.
 _REQUEST_DERIVED: dict[str, tuple[str, ...]] = {
     "aws:epochtime": ("aws:currenttime",),
     "aws:viaawsservice": ("kms:viaservice",),
+    "kms:grantisforawsresource": ("kms:viaservice",),
+    "kms:customermasterkeyspec": ("kms:keyspec",),  # its deprecated synonym (§3.1)
     "kms:encryptioncontextkeys": (),
+    "aws:tagkeys": (),
 }
+# Of those, the ones that list the names of every request key with a prefix.
+_PREFIX_DERIVED = {"kms:encryptioncontextkeys": _EC_PREFIX, "aws:tagkeys": _REQUEST_TAG_PREFIX}
 
 
 class _Site:
@@ -796,6 +822,10 @@ class _Site:
             else:
                 self.target_kind = "key"
                 self.alias = alias_name
+        elif resource.startswith("alias/") and not (info is not None and "alias" in info.resource_types):
+            # a KeyId given as an alias name: it names the situation's key, and kms:RequestAlias (§3.1)
+            self.target_kind = "key"
+            self.alias = resource
         elif (info is not None and info.key_less) or (resource == "*" and key_arn is None):
             self.target_kind = "none"
         else:
@@ -856,8 +886,15 @@ class _Site:
         service = caller.kind == "service"
         if key == "aws:principalarn":
             return None if service else (caller.principal_arn,)
+        if key.startswith("kms:") and self.target_kind == "none" and not self._supports(key):
+            # a key-less action has no key properties, and KMS fills in only the keys it lists (§3.2:
+            # kms:CallerAccount, kms:KeySpec, ... can never hold on ListKeys)
+            return None
         if key in ("aws:principalaccount", "kms:calleraccount"):
             return None if caller.account is None else (caller.account,)
+        if key == "aws:multifactorauthpresent":
+            # present for temporary credentials only: false for a session without MFA (§3.3)
+            return ("false",) if caller.kind in ("session", "federated") else None
         if key == "aws:principaltype":
             kinds = {"root": "Account", "user": "User", "session": "AssumedRole", "role": "AssumedRole"}
             kind = kinds.get(caller.kind, "FederatedUser" if caller.kind == "federated" else "")
@@ -888,15 +925,37 @@ class _Site:
             return ("true",)  # KMS endpoints are HTTPS only (§3.3 best reading)
         if key == "kms:requestalias":
             return (self.alias,) if self.alias is not None else None
-        if self.target_kind != "key":
+        if key == "kms:encryptionalgorithm" and self.action in _DATA_KEY_ACTIONS:
+            return ("SYMMETRIC_DEFAULT",)
+        if self.action == "kms:CreateKey" and key in _CREATE_KEY_DEFAULTS:
+            return (_CREATE_KEY_DEFAULTS[key],)
+        if self.target_kind == "none":
             return None
+        # the key, or the alias of an alias operation (§3.3: most actions; the endpoint's Region)
         if key == "aws:resourceaccount":
             return (self.key_account,) if self.key_account else None
         if key == "aws:requestedregion":
-            k = situation.key
-            region = k.region if k is not None else None
+            k = situation.key if self.target_kind == "key" else None
+            region = k.region if k is not None and k.region else self._target_region()
             return (region,) if region else None
+        if self.target_kind != "key":
+            return None
         return self.ev.key_properties.get(key)
+
+    def _supports(self, key: str) -> bool:
+        """Whether the catalogue lists `key` for this action (templated keys by their prefix)."""
+        info = catalog.action(self.action)
+        if info is None:
+            return True
+        return any(
+            key == listed.lower() or ("${" in listed and key.startswith(listed.split("${", 1)[0].lower()))
+            for listed in info.condition_keys
+        )
+
+    def _target_region(self) -> str | None:
+        target = self.target or ""
+        parts = target.split(":", 4)
+        return parts[3] or None if target.startswith("arn:") and len(parts) == 5 else None
 
 
 class _Req:
@@ -998,7 +1057,15 @@ class _Req:
             return (str(int(self.now())),)
         if key == "aws:viaawsservice":
             return ("true" if self.context.get("kms:viaservice") else "false",)
-        keys = tuple(k[len(_EC_PREFIX) :] for k in self.request.context if k.lower().startswith(_EC_PREFIX))
+        if key == "kms:grantisforawsresource":
+            # true only when an integrated service calls the grant APIs for the principal (§3.1)
+            if self.action not in _GRANT_APIS:
+                return None
+            return ("true" if self.context.get("kms:viaservice") else "false",)
+        if key == "kms:customermasterkeyspec":
+            return self.context.get("kms:keyspec")
+        prefix = _PREFIX_DERIVED[key]
+        keys = tuple(k[len(prefix) :] for k in self.request.context if k.lower().startswith(prefix))
         return keys or None
 
     def encryption_context(self) -> dict[str, str]:
@@ -1075,7 +1142,7 @@ class _Static:
     key: _StaticKey
     rows: tuple[tuple[str, str | None, tuple[tuple[CompiledStatement, int], ...]], ...]
     reads: tuple[str, ...]
-    reads_encryption_context: bool
+    prefixes: tuple[str, ...]  # request keys with these prefixes are read too (`_PREFIX_DERIVED`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1085,14 +1152,14 @@ class _Residual:
     (`CompiledStatement.dynamic`), each re-tested only when the request sets a key that can change it.
 
     `checks`: those statements in `_Static.rows` order, each with the context keys that can change its
-    result and whether the encryption context's keys can; `default`: their results for a request that
+    result and the prefixes of keys that can (`_PREFIX_DERIVED`); `default`: their results for a request that
     sets none of those keys; `decisions`: the decision for each tuple of results, kept when nothing else
     in the request can change it (grants may read it: `Evaluator._grants_read_request`).
     """
 
-    checks: tuple[tuple[CompiledStatement, frozenset[str], bool], ...]
+    checks: tuple[tuple[CompiledStatement, frozenset[str], frozenset[str]], ...]
     triggers: frozenset[str]
-    reads_encryption_context: bool
+    prefixes: frozenset[str]
     default: tuple[bool, ...]
     grants_read_request: bool
     decisions: dict[tuple[bool, ...], Decision]
@@ -1215,11 +1282,11 @@ class Evaluator:
         request = req.request
         context = req.explicit
         ec: tuple[object, ...] = ()
-        if static.reads_encryption_context:
-            # pairs by lower-case key, and the keys as written (kms:EncryptionContextKeys keeps their case)
-            ec = (
-                tuple(sorted((k, v) for k, v in context.items() if k.startswith(_EC_PREFIX))),
-                tuple(sorted(k for k in request.context if k.lower().startswith(_EC_PREFIX))),
+        for prefix in static.prefixes:
+            # pairs by lower-case key, and the keys as written (the derived key lists keep their case)
+            ec += (
+                tuple(sorted((k, v) for k, v in context.items() if k.startswith(prefix))),
+                tuple(sorted(k for k in request.context if k.lower().startswith(prefix))),
             )
         return (
             static.key,
@@ -1245,12 +1312,12 @@ class Evaluator:
         req: _Req | None = None
         if request.context and residual.triggers:
             keys = _explicit(request)
-            ec = residual.reads_encryption_context and any(k.startswith(_EC_PREFIX) for k in keys)
-            if ec or not residual.triggers.isdisjoint(keys):
+            prefixed = {p for p in residual.prefixes if any(k.startswith(p) for k in keys)}
+            if prefixed or not residual.triggers.isdisjoint(keys):
                 req = _Req(self, request, site, keys)
                 retested = []
-                for (st, triggers, reads_ec), default in zip(residual.checks, residual.default, strict=True):
-                    again = (ec and reads_ec) or not triggers.isdisjoint(keys)
+                for (st, triggers, prefixes), default in zip(residual.checks, residual.default, strict=True):
+                    again = not prefixes.isdisjoint(prefixed) or not triggers.isdisjoint(keys)
                     retested.append(st.holds(req) if again else default)
                 results = tuple(retested)
         decision = residual.decisions.get(results)
@@ -1280,11 +1347,12 @@ class Evaluator:
                     if st.layer != "key_policy" or not _iam_only(key):
                         triggers.add(key)
                         triggers.update(_REQUEST_DERIVED.get(key, ()))
-                checks.append((st, frozenset(triggers), "kms:encryptioncontextkeys" in st.reads))
+                prefixes = frozenset(_PREFIX_DERIVED[k] for k in st.reads & _PREFIX_DERIVED.keys())
+                checks.append((st, frozenset(triggers), prefixes))
         return _Residual(
             checks=tuple(checks),
             triggers=frozenset(key for _, triggers, _ in checks for key in triggers),
-            reads_encryption_context=any(reads_ec for _, _, reads_ec in checks),
+            prefixes=frozenset(p for _, _, prefixes in checks for p in prefixes),
             default=tuple(st.holds(req) for st, _, _ in checks),
             grants_read_request=self._grants_read_request(req),
             decisions={},
@@ -1382,14 +1450,17 @@ class Evaluator:
                     if bits and (st.resource_varies or st.covers_resource(req)):
                         kept.append((st, bits))
                 rows.append((layer, level, tuple(kept)))
-            if "aws:viaawsservice" in reads:
-                reads.add("kms:viaservice")  # derived from it
+            for derived in reads & _REQUEST_DERIVED.keys():
+                reads.update(_REQUEST_DERIVED[derived])
+            # grants compare the encryption context; kms:EncryptionContextKeys is derived from it
+            prefixes = {_PREFIX_DERIVED[k] for k in reads & _PREFIX_DERIVED.keys()}
+            if self.grants:
+                prefixes.add(_EC_PREFIX)
             found = _Static(
                 key=static_key,
                 rows=tuple(rows),
                 reads=tuple(sorted(reads)),
-                # grants compare the encryption context; kms:EncryptionContextKeys is derived from it
-                reads_encryption_context=bool(self.grants) or "kms:encryptioncontextkeys" in reads,
+                prefixes=tuple(sorted(prefixes)),
             )
             if len(self._statics) >= _MEMO_SIZE:
                 self._statics.clear()
@@ -1614,7 +1685,8 @@ class Evaluator:
         # a grant without a creation date counts as consistent
         if grant.token is not None and grant.token in req.request.grant_tokens:
             return True
-        if grant.creation_date is None:
+        if grant.creation_date is None or "aws:currenttime" not in req.explicit:
+            # without a request time, the listing is the present: every grant in it exists by now
             return True
         created = parse_date(grant.creation_date)
         return created is None or created <= req.now() - CONSISTENCY_WINDOW_SECONDS
