@@ -99,6 +99,22 @@ def _logical_target(raw: object) -> str | None:
     return None
 
 
+def _sub_document(raw: object) -> tuple[str, dict[str, object], tuple[str | int, ...]] | None:
+    """The JSON text, variables and pointer (below the property) of a `Fn::Sub` whose template is a
+    JSON document, as in `KeyPolicy: !Sub '{"Version": ...}'`; None for any other value."""
+    if not (isinstance(raw, dict) and len(raw) == 1 and "Fn::Sub" in raw):
+        return None
+    arg = raw["Fn::Sub"]
+    at: tuple[str | int, ...]
+    if isinstance(arg, str):
+        text, variables, at = arg, {}, ("Fn::Sub",)
+    elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], dict):
+        text, variables, at = arg[0], arg[1], ("Fn::Sub", 0)
+    else:
+        return None
+    return (text, variables, at) if text.lstrip().startswith("{") else None
+
+
 @dataclass
 class _Template:
     """Resolves intrinsic functions against what the template and the user tell us."""
@@ -213,6 +229,25 @@ class _Template:
             template, variables = arg[0], arg[1]
         if not isinstance(template, str):
             return Unknown.trusted(expr=_expression(raw))
+        return self.substitute(template, variables)
+
+    def substitute_strings(self, value: object, variables: dict[str, object]) -> object:
+        """`value` (decoded JSON) with `Fn::Sub` applied to each string in it: what a `Fn::Sub` of a
+        JSON document becomes, one unknown placeholder per string that does not resolve."""
+        if isinstance(value, str):
+            return self.substitute(value, variables) if "${" in value else value
+        if isinstance(value, list):
+            return [self.substitute_strings(item, variables) for item in value]
+        if isinstance(value, dict):
+            members: dict[str, object] = {}
+            for key, item in value.items():
+                name = self.substitute(key, variables) if "${" in key else key
+                members[name if isinstance(name, str) else key] = self.substitute_strings(item, variables)
+            return members
+        return value
+
+    def substitute(self, template: str, variables: dict[str, object]) -> object:
+        """The text of `Fn::Sub` on `template`, or `Unknown` when some `${...}` is not known."""
         known = True
 
         def substitute(match: re.Match[str]) -> str:
@@ -419,6 +454,17 @@ class _Reader:
             return (
                 None if embedded is None else read_policy(embedded, self.ctx, pointer, kind=kind, name=name)
             )
+        sub = _sub_document(raw)
+        if sub is not None:
+            # `Fn::Sub` of a JSON string: the document is decoded as written, so that positions
+            # continue inside the string, and each of its strings is substituted after.
+            text, variables, at = sub
+            inner = pointer_join(pointer, *at)
+            embedded = load_embedded_json(text, self.ctx, inner)
+            if embedded is None:
+                return None
+            document = self.template.substitute_strings(embedded, variables)
+            return read_policy(document, self.ctx, inner, kind=kind, name=name)
         self.template.moves.clear()
         value = self.template.resolve(raw, (pointer, pointer))
         if value is _NO_VALUE or value is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,7 @@ from typing import Any
 
 from kmspolicy.grammar import GrammarError, Template, Variable, parse_arn, parse_operator, parse_template
 from kmspolicy.model import (
+    Arn,
     Condition,
     Effect,
     Grant,
@@ -481,6 +483,13 @@ def _read_principals(
                 help="principal types are `AWS`, `Service`, `Federated` and `CanonicalUser`",
             )
             continue
+        if principal_type == "Federated" and reading.kind is PolicyKind.KEY:
+            ctx.report(
+                SYN_PRINCIPAL_FORMAT,
+                "a key policy cannot name a `Federated` principal",
+                pointer_join(pointer, principal_type),
+                help="federated users reach the key through the role they assume: name that role",
+            )
         type_pointer = _child(pointer, principal_type)
         for entry, entry_pointer in _entries(values, ctx, type_pointer, f"{element}.{principal_type}"):
             principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
@@ -650,7 +659,7 @@ def _resource_problems(entry: str, variables: bool) -> tuple[_Problem, ...]:
         if template.has_variables:
             return _variables_outside_resource_part(template, entry)
     try:
-        parse_arn(entry)
+        arn = parse_arn(entry)
     except GrammarError as error:
         return (
             (
@@ -660,7 +669,62 @@ def _resource_problems(entry: str, variables: bool) -> tuple[_Problem, ...]:
                 "",
             ),
         )
-    return ()
+    # Literal `${...}` (variables outside Version 2012-10-17) is syn-variable's and syn-version's to report.
+    if arn.service != "kms" or "${" in entry:
+        return ()
+    fault = _kms_arn_fault(arn)
+    if fault is None:
+        return ()
+    return (
+        (
+            SYN_RESOURCE_ARN,
+            f"resource `{entry}` is not a valid KMS ARN: {fault}",
+            Severity.MEDIUM,
+            "a KMS ARN reads `arn:<partition>:kms:<region>:<account>:key/<key id>` or `…:alias/<name>`",
+        ),
+    )
+
+
+_PARTITIONS = frozenset(
+    ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+)
+_REGION = re.compile(r"[a-z]+(-[a-z]+)+-\d+")
+_KMS_RESOURCE_TYPES = ("key/", "alias/")
+_WILDCARD = re.compile(r"[*?]")
+
+
+def _kms_arn_fault(arn: Arn) -> str | None:
+    """What keeps a `kms` ARN from naming a key or an alias; a wildcard stands for what it could match."""
+    if not _WILDCARD.search(arn.partition) and arn.partition not in _PARTITIONS:
+        return f"unknown partition `{arn.partition}`"
+    if not arn.region:
+        return "the region part is empty (KMS keys and aliases are regional)"
+    if not _WILDCARD.search(arn.region) and _REGION.fullmatch(arn.region) is None:
+        return f"the region part `{arn.region}` is not a region name"
+    if not arn.account:
+        return "the account part is empty"
+    if not _could_be_account(arn.account):
+        return f"the account part `{arn.account}` is not a 12-digit account id"
+    if not _could_be_kms_resource(arn.resource):
+        return f"the resource part `{arn.resource}` is not `key/<key id>` or `alias/<name>`"
+    return None
+
+
+def _could_be_account(part: str) -> bool:
+    """Could the pattern match 12 digits (`*` any run of them, `?` one)?"""
+    digits = _WILDCARD.sub("", part)
+    if digits and not digits.isdigit():
+        return False
+    one_each = len(part.replace("*", ""))  # digits and `?`, each matching one character
+    return one_each <= 12 if "*" in part else one_each == 12
+
+
+def _could_be_kms_resource(resource: str) -> bool:
+    """Could the pattern match `key/<id>` or `alias/<name>`? Only the text before a wildcard is fixed."""
+    literal = _WILDCARD.split(resource, maxsplit=1)[0]
+    if literal != resource:
+        return any(literal.startswith(kind) or kind.startswith(literal) for kind in _KMS_RESOURCE_TYPES)
+    return any(resource.startswith(kind) and len(resource) > len(kind) for kind in _KMS_RESOURCE_TYPES)
 
 
 def _variables_outside_resource_part(template: Template, entry: str) -> tuple[_Problem, ...]:
@@ -750,11 +814,17 @@ def _read_conditions(
     return tuple(conditions)
 
 
+# `Null` with `IfExists` is a known misuse of a known operator (Access Analyzer "Null with if exists"),
+# the catalogue's row 57, not an unknown operator. The grammar refuses it, so it is recognised here.
+_COND_NULL_MISUSE = ("KMS057", "cond-null-misuse")
+
+
 def _operator(text: str, ctx: ReadContext, pointer: str) -> Operator | None:
     try:
         return parse_operator(text)
     except GrammarError as error:
-        ctx.report(COND_UNKNOWN_OPERATOR, error.message, pointer)
+        rule = _COND_NULL_MISUSE if text.rpartition(":")[2] == "NullIfExists" else COND_UNKNOWN_OPERATOR
+        ctx.report(rule, error.message, pointer)
         return None
 
 

@@ -476,6 +476,7 @@ class _Reader:
             fields.update(
                 key_spec=resource.text("customer_master_key_spec") or "SYMMETRIC_DEFAULT",
                 key_usage=resource.text("key_usage") or "ENCRYPT_DECRYPT",
+                origin=_origin(resource),
                 multi_region=bool(multi_region),
                 multi_region_key_type="PRIMARY" if multi_region else None,
                 rotation_enabled=_flag(rotation) if rotation is not None else False,
@@ -548,6 +549,8 @@ class _Reader:
         key = None if address is None else self.keys[address]
         name = resource.address if key is None else str(key["key_id"])
         policy = self.policy_attribute(resource, "policy", PolicyKind.KEY, name)
+        # PutKeyPolicy through this resource skips the lockout check as the key's own flag would.
+        bypass = _flag(resource.values.get("bypass_policy_lockout_safety_check"))
         if key is None:
             key_id = resource.text("key_id") or resource.address
             self.ctx.notes.append(f"`{resource.address}` sets the policy of key `{key_id}`, not in this plan")
@@ -556,11 +559,14 @@ class _Reader:
                 "key_id": key_id,
                 "account": self.account,
                 "policy": policy,
+                "bypass_policy_lockout_safety_check": bypass,
                 "span": self.ctx.span(resource.pointer),
             }
             return
         # The key's policy is managed by this resource, so the key does not get the default one.
         key.update(policy=policy if policy is not None else key["policy"], policy_declared=True)
+        if bypass:
+            key.update(bypass_policy_lockout_safety_check=True)
 
     def grant(self, resource: _Resource) -> None:
         address = self.key_for(resource, "key_id")
@@ -743,6 +749,15 @@ def _nth(value: object, index: int) -> dict[str, object]:
 
 def _first(value: object) -> dict[str, object]:
     return _nth(value, 0)
+
+
+def _origin(key: _Resource) -> str:
+    """The key's origin as KMS reports it: a key in a custom key store has no AWS_KMS material."""
+    if key.get("xks_key_id"):
+        return "EXTERNAL_KEY_STORE"
+    if key.get("custom_key_store_id"):
+        return "AWS_CLOUDHSM"  # a custom key store named without an external key is a CloudHSM one
+    return "AWS_KMS"
 
 
 def _flag(value: object) -> bool | None:

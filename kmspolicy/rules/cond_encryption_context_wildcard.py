@@ -1,7 +1,8 @@
 """An encryption-context condition whose only value is `*`.
 
 ## What it flags
-A `kms:EncryptionContext:<k>` condition with a positive operator whose values are all `*` (or `?*`).
+A `kms:EncryptionContext:<k>` or `kms:EncryptionContextKeys` condition with a positive `...Like`
+operator whose values are all `*` (or `?*`).
 
 ## Why it is risky
 It reads like a restriction on the context value but only requires the pair to exist with any value:
@@ -32,15 +33,20 @@ _ANYTHING = frozenset({"*", "?*", "*?"})
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
-        for condition in facts.conditions_with_prefix("kms:encryptioncontext:"):
+        # `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys`, the prefix both share.
+        for condition in facts.conditions_with_prefix("kms:encryptioncontext"):
             op = condition.operator
             if op is None or op.negated or not op.base.endswith("Like") or not condition.values:
                 continue
             if all(isinstance(v, str) and v in _ANYTHING for v in condition.values):
+                what = (
+                    "some encryption context"
+                    if condition.key_lower == "kms:encryptioncontextkeys"
+                    else "the pair to exist"
+                )
                 yield target.report(
                     RULE,
-                    f"`{condition.key}` matched against `*` accepts any value; it only requires the "
-                    "pair to exist",
+                    f"`{condition.key}` matched against `*` accepts any value; it only requires {what}",
                     condition.span,
                     facts.statement,
                 )
@@ -53,5 +59,5 @@ RULE = PolicyRule(
     summary="encryption-context condition whose value is only `*`",
     help="pin the context value, or use `Null: false` to require the key",
     check=check,
-    needs=frozenset({"condition:kms:encryptioncontext:"}),
+    needs=frozenset({"conditions"}),
 )

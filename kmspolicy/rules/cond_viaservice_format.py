@@ -2,7 +2,8 @@
 
 ## What it flags
 A `kms:ViaService` condition value that does not have the form `service.region.amazonaws.com`
-(wildcards allowed), such as `s3.amazonaws.com` or `ec2`.
+(wildcards allowed), such as `s3.amazonaws.com` or `ec2`. The domain is `.amazonaws.com` in every
+partition: `s3.cn-north-1.amazonaws.com.cn` is flagged too.
 
 ## Why it is risky
 KMS sends the regional endpoint name of the calling service. A value without the Region never
@@ -31,7 +32,8 @@ from collections.abc import Iterator
 from kmspolicy.model import Finding, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
-_FORMAT = re.compile(r"^[a-z0-9*?][a-z0-9*?-]*\.[a-z0-9*?][a-z0-9*?-]*\.amazonaws\.com(\.cn)?$|^\*$")
+# `.amazonaws.com` in every partition: KMS sends `s3.cn-north-1.amazonaws.com` in China too (§3.1).
+_FORMAT = re.compile(r"^[a-z0-9*?][a-z0-9*?-]*\.[a-z0-9*?][a-z0-9*?-]*\.amazonaws\.com$|^\*$")
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -41,9 +43,14 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 continue
             for value in condition.values:
                 if isinstance(value, str) and "${" not in value and not _FORMAT.match(value):
+                    china = (
+                        " (`.amazonaws.com` in every partition, China included)"
+                        if value.endswith(".amazonaws.com.cn")
+                        else ""
+                    )
                     yield target.report(
                         RULE,
-                        f"`kms:ViaService` value `{value}` is not `<service>.<region>.amazonaws.com`; "
+                        f"`kms:ViaService` value `{value}` is not `<service>.<region>.amazonaws.com`{china}; "
                         "it never matches",
                         condition.span,
                         facts.statement,

@@ -3,7 +3,8 @@
 ## What it flags
 In a key policy that uses `kms:RecipientAttestation:*` conditions (an enclave key), an `Allow` that
 gives a principal who elsewhere must present attestation (`kms:Decrypt`, `kms:GenerateDataKey`,
-`kms:GenerateDataKeyPair`, `kms:DeriveSharedSecret`) without any attestation condition.
+`kms:GenerateDataKeyPair`, `kms:DeriveSharedSecret`) without any attestation condition, or with
+only `...IfExists` ones, which hold for a request that carries no attestation.
 
 ## Why it is risky
 The enclave role is also the parent instance's role: without attestation, any process on the parent
@@ -31,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.attestation import attested_principals, is_enclave_policy, unattested
+from kmspolicy.rules.attestation import SENSITIVE, attestations, attested_principals, is_enclave_policy
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -39,14 +40,22 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     if not is_enclave_policy(target):
         return
     enclave = attested_principals(target)
-    for facts, actions in unattested(target):
+    for facts in target.facts:
+        actions = facts.kms_actions & SENSITIVE
+        if not facts.allow or not actions:
+            continue
+        found = attestations(facts)
+        # `...IfExists` (and a negated operator) holds for a request that carries no attestation.
+        if any(c.operator is not None and not c.operator.if_exists and not c.operator.negated for c in found):
+            continue
         named = [v for _, v in facts.principal_values("AWS") if v in enclave]
         if named:
             item, _ = facts.first_item_covering(actions)
+            weak = f" (only `{found[0].operator_raw}`, which holds without one)" if found else ""
             yield target.report(
                 RULE,
                 f"`{named[0]}` may call {', '.join(f'`{a}`' for a in sorted(actions))} here without an "
-                "attestation condition",
+                f"attestation condition{weak}",
                 item.span if item is not None else facts.element_span("NotAction"),
                 facts.statement,
             )

@@ -1,9 +1,11 @@
 """A grant whose grantee no longer exists, or that is older than the configured maximum age.
 
 ## What it flags
-With an account snapshot: a grant whose grantee is an IAM role or user of the owner account that the
-snapshot does not contain (deleted). With `grant_max_age_days` configured: a grant created longer ago
-than that. Grants AWS services create for their own resources are not reported.
+A grant whose grantee is shown as an IAM unique id (`AROA...`, `AIDA...`: the role or user was
+deleted). With an account snapshot: a grant whose grantee is an IAM role or user of the owner account
+that the snapshot does not contain (deleted). With `grant_max_age_days` configured: a grant created
+longer ago than that (`CreationDate` as ISO 8601 or epoch seconds). Grants AWS services create for
+their own resources are not reported.
 
 ## Why it is risky
 Grants never expire. A grant for a deleted role springs back to life when someone re-creates a role
@@ -25,16 +27,26 @@ Retire grants when their job ends; review long-lived grants periodically.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, Severity
 from kmspolicy.rules.framework import GrantRule, GrantTarget
 from kmspolicy.rules.grantees import account_of, field_span, is_aws_service_grant
 
+# Epoch seconds, as boto3-based tools write `CreationDate`.
+_EPOCH = re.compile(r"\d+(\.\d*)?")
+# What ListGrants shows for a grantee role (`AROA...`) or user (`AIDA...`) that was deleted (§2.2).
+_DELETED_ENTITY_ID = re.compile(r"^A(ROA|IDA)[A-Z0-9]{12,}$")
+
 
 def _age_days(created: str, now: str | None) -> int | None:
     try:
-        start = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        start = (
+            datetime.datetime.fromtimestamp(float(created), datetime.UTC)
+            if _EPOCH.fullmatch(created)
+            else datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+        )
         end = (
             datetime.datetime.fromisoformat(now.replace("Z", "+00:00"))
             if now
@@ -53,6 +65,14 @@ def check(target: GrantTarget) -> Iterator[Finding]:
     grant = target.grant
     grantee = grant.grantee_principal
     if not isinstance(grantee, str) or is_aws_service_grant(grant):
+        return
+    if _DELETED_ENTITY_ID.match(grantee):
+        yield target.report(
+            RULE,
+            f"grant `{grant.grant_id}` names `{grantee}`, an IAM unique id: the role or user it named was "
+            "deleted",
+            field_span(grant, "GranteePrincipal"),
+        )
         return
     snapshot = target.document.account
     if snapshot is not None and snapshot.principals and account_of(grantee) == snapshot.account_id:

@@ -2,7 +2,8 @@
 
 ## What it flags
 An `Allow` statement (identity or key policy) with `NotAction`, where the listed actions do not
-exclude every KMS permission.
+exclude every KMS permission and the statement's resources may include keys (`*`, `NotResource`, or
+a `kms` ARN): `NotAction` allows only the actions that apply to the statement's resources.
 
 ## Why it is risky
 `Allow` + `NotAction` allows everything except the list, including actions created later. Written to
@@ -27,13 +28,19 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import StatementFacts
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     if target.policy.kind not in (PolicyKind.IDENTITY, PolicyKind.KEY):
         return
     for facts in target.facts:
-        if facts.allow and facts.statement.not_action is not None and facts.kms_actions:
+        if (
+            facts.allow
+            and facts.statement.not_action is not None
+            and facts.kms_actions
+            and _may_name_keys(facts)
+        ):
             count = len(facts.kms_actions)
             yield target.report(
                 RULE,
@@ -43,6 +50,23 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 facts.element_span("NotAction"),
                 facts.statement,
             )
+
+
+def _may_name_keys(facts: StatementFacts) -> bool:
+    """Whether the statement's resources may include KMS keys or aliases: `NotAction` allows only
+    the actions that apply to them (§2.3), so `NotAction` on S3 bucket ARNs allows no KMS action.
+    `*`, `NotResource`, a value unknown before deployment and anything not an ARN are taken to."""
+    resources = facts.statement.resource
+    if resources is None:
+        return True
+    for item in resources:
+        value = item.value
+        if not isinstance(value, str):
+            return True
+        parts = value.split(":", 3)
+        if len(parts) < 4 or parts[0] != "arn" or parts[2] == "kms" or any(c in parts[2] for c in "*?$"):
+            return True
+    return False
 
 
 RULE = PolicyRule(

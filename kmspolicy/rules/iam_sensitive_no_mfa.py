@@ -3,7 +3,8 @@
 ## What it flags
 An identity-policy `Allow` for `kms:PutKeyPolicy`, `kms:ScheduleKeyDeletion`, `kms:DisableKey`,
 `kms:DeleteImportedKeyMaterial`, `kms:DisableKeyRotation` or `kms:CreateGrant` without an
-`aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge` condition.
+`aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge` condition that requires MFA. An `...IfExists`
+form does not: long-term access keys carry no MFA keys, so `BoolIfExists` lets them in.
 
 ## Why it is risky
 These actions are rarely needed and hard to undo. Stolen long-term credentials or a phished session
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.model import Condition, Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import all_kms_actions
 
@@ -53,16 +54,35 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         if not facts.allow or facts.kms_actions == everything:
             continue
         granted = facts.kms_actions & SENSITIVE
-        if not granted or facts.conditions_on("aws:multifactorauthpresent", "aws:multifactorauthage"):
+        if not granted:
+            continue
+        mfa = facts.conditions_on("aws:multifactorauthpresent", "aws:multifactorauthage")
+        if any(_requires_mfa(c) for c in mfa):
             continue
         item, _ = facts.first_item_covering(granted)
         span = item.span if item is not None else facts.element_span("NotAction")
-        yield target.report(
-            RULE,
-            f"{', '.join(f'`{a}`' for a in sorted(granted))} allowed without an MFA condition",
-            span,
-            facts.statement,
+        actions = ", ".join(f"`{a}`" for a in sorted(granted))
+        message = (
+            f"{actions} allowed with `{mfa[0].operator_raw}` on `{mfa[0].key}`, which holds without MFA"
+            " (long-term credentials carry no MFA keys)"
+            if mfa
+            else f"{actions} allowed without an MFA condition"
         )
+        yield target.report(RULE, message, span, facts.statement)
+
+
+def _requires_mfa(condition: Condition) -> bool:
+    """Whether the condition fails for a caller without MFA. Long-term credentials carry neither MFA
+    key, so `...IfExists` lets them in (§3.2); `aws:MultiFactorAuthAge` is present only after MFA."""
+    op = condition.operator
+    if op is None or op.if_exists or op.negated or op.qualifier is not None:
+        return False
+    values = [v.lower() for v in condition.values if isinstance(v, str)]
+    if condition.key_lower == "aws:multifactorauthpresent":
+        return op.family == "Bool" and bool(values) and all(v == "true" for v in values)
+    if op.family == "Null":
+        return bool(values) and all(v == "false" for v in values)
+    return op.family == "Numeric"
 
 
 RULE = PolicyRule(

@@ -3,7 +3,9 @@
 ## What it flags
 A key-policy `Allow` with `kms:*` (or `*`) whose principals include a role, user, session or service
 principal. The account principal of the owner (IAM delegation) and `"*"` (public-access rules) are
-not reported here.
+not reported here. A role or user written as a template value not known before deployment counts:
+CloudFormation `Fn::Sub`/`Fn::Join` of a role or user ARN, `Fn::GetAtt <Resource>.Arn`, a Terraform
+role or user `arn` known after apply.
 
 ## Why it is risky
 `kms:*` includes administration (`kms:PutKeyPolicy`, `kms:ScheduleKeyDeletion`, `kms:CreateGrant`)
@@ -27,11 +29,36 @@ console's administrator list for administrators.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.model import Finding, PolicyKind, Principal, Severity, Unknown
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.statements import all_kms_actions, is_account_root
+from kmspolicy.rules.statements import StatementFacts, all_kms_actions, is_account_root
+
+# A template value that can only be one role, user or session: an ARN spelt by `Fn::Sub`/`Fn::Join`
+# with a principal path, the `Arn` attribute of a template resource (an account has none), or a
+# Terraform role or user ARN known after apply. A bare `Ref` may be an account id and is not judged.
+_NAMED_TEMPLATE_VALUE = re.compile(
+    r"^(?:(?:Sub|Join)\(arn:(?:\$\{[^}]*\}|[^:]*):(?:iam|sts)::(?:\$\{[^}]*\}|[^:]*):"
+    r"(?:role|user|assumed-role|federated-user)/"
+    r"|GetAtt\([^.()]+\.Arn\)$"
+    r"|(?:\S+\.)?aws_iam_(?:role|user)\.\S+\.arn )"
+)
+
+
+def named_principals(facts: StatementFacts) -> list[tuple[Principal, str]]:
+    """The statement's principals that are one role, user, session or service (not `*`, not an
+    account), each with its text: the value, or a template expression not known before deployment."""
+    named = []
+    for p in facts.principals:
+        value = p.value
+        if isinstance(value, Unknown):
+            if p.type == "AWS" and _NAMED_TEMPLATE_VALUE.match(value.expr):
+                named.append((p, value.expr))
+        elif value != "*" and not (p.type == "AWS" and is_account_root(value)):
+            named.append((p, value))
+    return named
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -44,13 +71,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         star = next((item for item, acts in facts.item_actions if acts == everything), None)
         if star is None:
             continue
-        named = [
-            value
-            for p in facts.principals
-            if isinstance(value := p.value, str)
-            and value != "*"
-            and not (p.type == "AWS" and is_account_root(value))
-        ]
+        named = [text for _, text in named_principals(facts)]
         if named:
             who = ", ".join(f"`{v}`" for v in named[:2]) + (" ..." if len(named) > 2 else "")
             yield target.report(

@@ -4,7 +4,8 @@
 A key-policy `Allow` to a service principal (`cloudtrail.amazonaws.com`, `logs.<region>.amazonaws.com`,
 `sns.amazonaws.com`, ...) for actions other than `kms:DescribeKey`/`kms:GetPublicKey`, with no
 condition on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`/`OrgPaths` and no
-service-specific encryption-context pin (`kms:EncryptionContext:aws:cloudtrail:arn`, ...). Only
+service-specific encryption-context pin (`kms:EncryptionContext:aws:cloudtrail:arn`, ...). A value
+that leaves the account open (`"aws:SourceAccount": "*"`, `arn:aws:sns:*:*:*`) pins nothing. Only
 metadata actions: low severity.
 
 ## Why it is risky
@@ -36,9 +37,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.rules.cond_wildcard_identity_value import SOURCE_PINNING_KEYS, pins_owner
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
-SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
 _METADATA = frozenset({"kms:DescribeKey", "kms:GetPublicKey"})
 
 
@@ -48,10 +49,11 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         if not facts.allow or not facts.kms_actions:
             continue
+        # A value with a wildcard in its account part (`"aws:SourceAccount": "*"`) pins nothing.
         pinned = any(
-            c.operator is not None and not c.operator.negated
+            c.operator is not None and not c.operator.negated and pins_owner(c)
             for c in (
-                *facts.conditions_on(*SOURCE_KEYS),
+                *facts.conditions_on(*SOURCE_PINNING_KEYS),
                 *facts.conditions_with_prefix("kms:encryptioncontext:"),
             )
         )

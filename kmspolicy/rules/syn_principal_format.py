@@ -2,7 +2,8 @@
 
 ## What it flags
 A principal that is not `*`, an account id, an ARN or a service name; an unknown principal type
-(`{"IAM": ...}`); `Principal` in an identity policy; a key-policy statement with no `Principal`.
+(`{"IAM": ...}`); `Principal` in an identity policy; a key-policy statement with no `Principal`; a
+`Federated` principal in a key policy (federation belongs in role trust policies).
 The parser reports these while reading.
 
 ## Why it is risky
