@@ -158,7 +158,7 @@ def fingerprint(finding: Finding, sources: SourceSet) -> str:
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     fingerprint: str
     id: str
@@ -168,7 +168,7 @@ class _Entry(BaseModel):
 
 
 class _BaselineFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     version: Literal[1]
     tool: Literal["kmspolicy"]

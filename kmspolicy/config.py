@@ -35,6 +35,7 @@ _ACCOUNT = re.compile(r"\d{12}")
 _ORG = re.compile(r"o-[a-z0-9]{10,32}")
 _SELECTOR = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _ID_PREFIX = re.compile(r"[A-Za-z]+\d*")
+_RESOURCE_TYPE = re.compile(r"[A-Za-z0-9_:*?]+")
 
 
 class ConfigError(ValueError):
@@ -50,7 +51,7 @@ def _check_selectors(values: Iterable[str]) -> None:
 class Suppression(BaseModel):
     """Silence one rule (or a family, by selector) in matching files and/or statements."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rule: str
     path: str | None = None  # glob, relative to the configuration file's folder; `*` crosses folders
@@ -65,9 +66,13 @@ class Suppression(BaseModel):
 
 
 class LintConfig(BaseModel):
-    """Settings of one lint run. `root` is the folder of the configuration file, for path globs."""
+    """Settings of one lint run. `root` is the folder of the configuration file, for path globs.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Its schema is built on first validation: a run with neither a configuration file nor options
+    never needs it (see `load_config` and `merge_cli`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     trusted_accounts: frozenset[str] = frozenset()
     trusted_orgs: frozenset[str] = frozenset()
@@ -81,6 +86,9 @@ class LintConfig(BaseModel):
     deletion_window_min_days: int | None = Field(default=None, ge=7, le=30)
     grant_max_age_days: int | None = Field(default=None, gt=0)
     required_tags: tuple[str, ...] = ()
+    # Resource types (CloudFormation `AWS::SQS::Queue` or Terraform `aws_sqs_queue`, `*` and `?`
+    # wildcards) whose data must be encrypted with a customer managed key (cfg-aws-managed-key-used).
+    cmk_required_for: tuple[str, ...] = ()
     golden_pcrs: Mapping[str, tuple[str, ...]] = Field(default_factory=dict)  # PCR name -> allowed values
     # Effective-access rules (section G): who may decrypt (principal ARN patterns; unset: the zone of
     # trust), actions nobody outside the owner's administrators may reach, and the input that access
@@ -112,6 +120,16 @@ class LintConfig(BaseModel):
         _check_selectors(values)
         return values
 
+    @field_validator("cmk_required_for")
+    @classmethod
+    def _resource_types(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not _RESOURCE_TYPE.fullmatch(value):
+                raise ValueError(
+                    f"`{value}` is not a resource type like `AWS::SQS::Queue` or `aws_sqs_queue`"
+                )
+        return values
+
     @field_validator("severity")
     @classmethod
     def _override_keys(cls, values: Mapping[str, Severity]) -> Mapping[str, Severity]:
@@ -120,6 +138,10 @@ class LintConfig(BaseModel):
 
 
 _FILE_KEYS = sorted(set(LintConfig.model_fields) - {"root"})
+
+# The defaults, built without validation (they are valid by definition) so that runs without a
+# configuration never build the schema.
+_DEFAULTS = LintConfig.model_construct()
 
 
 def find_config(start: Path) -> Path | None:
@@ -151,7 +173,7 @@ def _has_table(pyproject: Path) -> bool:
 def load_config(path: Path | None) -> LintConfig:
     """Read a configuration file; None gives the defaults. Raises `ConfigError` naming file and key."""
     if path is None:
-        return LintConfig()
+        return _DEFAULTS
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -226,6 +248,8 @@ def merge_cli(
     fail_on: Severity | None,
 ) -> LintConfig:
     """Options on top of the file: trust lists and `ignore` add up, `select` and `fail_on` replace."""
+    if not (trusted_accounts or trusted_orgs or select or ignore or fail_on is not None):
+        return config  # already valid, and the same once merged
     merged: dict[str, Any] = {
         **config.model_dump(),
         "trusted_accounts": config.trusted_accounts | set(trusted_accounts),
@@ -289,6 +313,8 @@ def _override(config: LintConfig, finding: Finding) -> Severity | None:
 
 def apply(config: LintConfig, findings: Iterable[Finding]) -> list[Finding]:
     """Keep the selected, not ignored, not suppressed findings, with severity overrides applied."""
+    if not (config.select or config.ignore or config.suppressions or config.severity):
+        return list(findings)  # nothing to apply, as in most runs: no walk over every finding
     kept: list[Finding] = []
     for finding in findings:
         if finding.rule in INPUT_ERROR_RULES:

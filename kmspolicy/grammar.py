@@ -11,12 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache, lru_cache
-from typing import Any, Literal, TypeVar
-
-from lark import Lark, Token, Transformer, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kmspolicy.data import data_dir
 from kmspolicy.model import Arn, Frozen, Operator, OperatorFamily, SetQualifier
+
+if TYPE_CHECKING:
+    from lark import Lark, UnexpectedInput
 
 _T = TypeVar("_T")
 
@@ -40,14 +41,16 @@ def _parse(name: str, text: str) -> Any:
 
 @cache
 def _parser(name: str) -> Lark:
-    """Built on first use: most runs only ever need the fast paths."""
+    """Built on first use: most runs only ever need the fast paths, and never import lark."""
+    from lark import Lark
+
     return Lark(
         (data_dir("grammars") / f"{name}.lark").read_text(encoding="utf-8"),
         parser="lalr",
         strict=True,
         propagate_positions=True,
         maybe_placeholders=True,
-        transformer=_BUILDERS[name](),
+        transformer=_builders()[name](),
         cache=True,  # the LALR tables are built once per machine, not on every run
     )
 
@@ -61,30 +64,14 @@ def _unwrap(result: _T | GrammarError) -> _T:
 
 
 def _error_column(exc: UnexpectedInput, text: str) -> int:
+    from lark import UnexpectedEOF, UnexpectedToken
+
     if (isinstance(exc, UnexpectedToken) and exc.token.type == "$END") or isinstance(exc, UnexpectedEOF):
         return len(text) + 1
     return exc.pos_in_stream + 1 if exc.pos_in_stream is not None else len(text) + 1
 
 
 # --------------------------------------------------------------------------- ARNs
-
-
-class _ArnBuilder(Transformer[Token, Any]):
-    def start(self, parts: list[str]) -> Arn:
-        partition, service, region, account, resource = parts
-        return Arn.trusted(
-            partition=partition, service=service, region=region, account=account, resource=resource
-        )
-
-    def partition(self, children: list[Token]) -> str:
-        return str(children[0])
-
-    service = resource = partition
-
-    def region(self, children: list[Token]) -> str:
-        return str(children[0]) if children else ""
-
-    account = region
 
 
 # Must accept exactly what grammars/arn.lark accepts (tests/test_grammar.py checks both ways).
@@ -105,6 +92,8 @@ def _arn_or_error(text: str) -> Arn | GrammarError:
         return Arn.trusted(
             partition=partition, service=service, region=region, account=account, resource=resource
         )
+    from lark import UnexpectedInput
+
     try:
         arn: Arn = _parse("arn", text)
     except UnexpectedInput as exc:
@@ -147,29 +136,6 @@ _FAMILY_RULES: dict[str, OperatorFamily] = {
 }
 
 
-class _OperatorBuilder(Transformer[Token, Any]):
-    def __default__(self, data: str, children: list[Token], meta: Any) -> tuple[OperatorFamily, str]:
-        """The family rules (`string`, `numeric`, ...): each wraps the one token naming the base."""
-        return _FAMILY_RULES[data], str(children[0])
-
-    def qualifier(self, children: list[Token]) -> str:
-        return str(children[0])
-
-    def start(self, children: list[Any]) -> Operator:
-        qualifier: SetQualifier | None = children[0]
-        family, base = children[1]
-        if_exists = len(children) > 2 and children[2] is not None
-        text = f"{qualifier}:" if qualifier else ""
-        return Operator.trusted(
-            raw=f"{text}{base}{'IfExists' if if_exists else ''}",
-            qualifier=qualifier,
-            base=base,
-            family=family,
-            negated="Not" in base,
-            if_exists=if_exists,
-        )
-
-
 _NOT_BASES = frozenset({"ForAllValues", "ForAnyValue", "IfExists"})
 
 
@@ -181,6 +147,45 @@ def _base_operators() -> tuple[str, ...]:
     return tuple(name for name in names if name not in _NOT_BASES)
 
 
+@cache
+def _families() -> dict[str, OperatorFamily]:
+    """Each base operator name with its family, read from the grammar's family rules."""
+    grammar = (data_dir("grammars") / "operators.lark").read_text(encoding="utf-8")
+    literals = dict(re.findall(r'^([A-Z_]+): "(\w+)"$', grammar, flags=re.MULTILINE))
+    families: dict[str, OperatorFamily] = {}
+    rule = None
+    for line in grammar.splitlines():
+        head = re.match(r"^(\w+):(.*)$", line)
+        if head is not None:
+            rule, line = head.group(1), head.group(2)
+        elif not line.startswith((" ", "\t")):
+            rule = None
+        if rule in _FAMILY_RULES:
+            for terminal in re.findall(r"\b[A-Z_]+\b", line):
+                families[literals[terminal]] = _FAMILY_RULES[rule]
+    return families
+
+
+def _operator_fast(text: str) -> Operator | None:
+    """The operator for a valid name without running lark (tests check it agrees with the grammar);
+    None sends the name to the grammar, for its error message."""
+    qualifier: SetQualifier | None = None
+    base = text
+    if text.startswith("ForAllValues:"):
+        qualifier, base = "ForAllValues", text[len("ForAllValues:") :]
+    elif text.startswith("ForAnyValue:"):
+        qualifier, base = "ForAnyValue", text[len("ForAnyValue:") :]
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base[: -len("IfExists")]
+    family = _families().get(base)
+    if family is None or (if_exists and family == "Null"):
+        return None
+    return Operator.trusted(
+        raw=text, qualifier=qualifier, base=base, family=family, negated="Not" in base, if_exists=if_exists
+    )
+
+
 def parse_operator(text: str) -> Operator:
     """`[ForAllValues:|ForAnyValue:]Base[IfExists]`, case-sensitive, e.g. `ForAnyValue:StringLike`."""
     return _unwrap(_operator_or_error(text))
@@ -188,6 +193,11 @@ def parse_operator(text: str) -> Operator:
 
 @lru_cache(maxsize=4096)
 def _operator_or_error(text: str) -> Operator | GrammarError:
+    found = _operator_fast(text)
+    if found is not None:
+        return found
+    from lark import UnexpectedInput
+
     try:
         operator: Operator = _parse("operators", text)
     except UnexpectedInput as exc:
@@ -270,24 +280,12 @@ class Template(Frozen):
         return any(isinstance(part, Variable) for part in self.parts)
 
 
-class _TemplateBuilder(Transformer[Token, Any]):
-    def start(self, parts: list[Token | TemplatePart]) -> Template:
-        return Template.trusted(
-            parts=tuple(Text.trusted(text=str(p)) if isinstance(p, Token) else p for p in parts)
-        )
-
-    def variable(self, children: list[Token | None]) -> Variable:
-        name, _, default = children
-        return Variable.trusted(name=str(name), default=str(default)[1:-1] if default is not None else None)
-
-    def escape(self, children: list[Token]) -> Escape:
-        return Escape.trusted(char=str(children[0])[2])
-
-
 @lru_cache(maxsize=65536)
 def _template_or_error(text: str) -> Template | GrammarError:
     if "${" not in text:
         return Template.trusted(parts=(Text.trusted(text=text),))
+    from lark import UnexpectedInput
+
     try:
         template: Template = _parse("variables", text)
     except UnexpectedInput as exc:
@@ -329,11 +327,67 @@ def _variable_error(exc: UnexpectedInput, text: str) -> GrammarError:
     )
 
 
-_BUILDERS: dict[str, type[Transformer[Token, Any]]] = {
-    "arn": _ArnBuilder,
-    "operators": _OperatorBuilder,
-    "variables": _TemplateBuilder,
-}
+@cache
+def _builders() -> dict[str, Any]:
+    """The transformers that turn each grammar's parse tree into model objects (lark loaded here)."""
+    from lark import Token, Transformer
+
+    class _ArnBuilder(Transformer[Token, Any]):
+        def start(self, parts: list[str]) -> Arn:
+            partition, service, region, account, resource = parts
+            return Arn.trusted(
+                partition=partition, service=service, region=region, account=account, resource=resource
+            )
+
+        def partition(self, children: list[Token]) -> str:
+            return str(children[0])
+
+        service = resource = partition
+
+        def region(self, children: list[Token]) -> str:
+            return str(children[0]) if children else ""
+
+        account = region
+
+    class _OperatorBuilder(Transformer[Token, Any]):
+        def __default__(self, data: str, children: list[Token], meta: Any) -> tuple[OperatorFamily, str]:
+            """The family rules (`string`, `numeric`, ...): each wraps the one token naming the base."""
+            return _FAMILY_RULES[data], str(children[0])
+
+        def qualifier(self, children: list[Token]) -> str:
+            return str(children[0])
+
+        def start(self, children: list[Any]) -> Operator:
+            qualifier: SetQualifier | None = children[0]
+            family, base = children[1]
+            if_exists = len(children) > 2 and children[2] is not None
+            text = f"{qualifier}:" if qualifier else ""
+            return Operator.trusted(
+                raw=f"{text}{base}{'IfExists' if if_exists else ''}",
+                qualifier=qualifier,
+                base=base,
+                family=family,
+                negated="Not" in base,
+                if_exists=if_exists,
+            )
+
+    class _TemplateBuilder(Transformer[Token, Any]):
+        def start(self, parts: list[Token | TemplatePart]) -> Template:
+            return Template.trusted(
+                parts=tuple(Text.trusted(text=str(p)) if isinstance(p, Token) else p for p in parts)
+            )
+
+        def variable(self, children: list[Token | None]) -> Variable:
+            name, _, default = children
+            return Variable.trusted(
+                name=str(name), default=str(default)[1:-1] if default is not None else None
+            )
+
+        def escape(self, children: list[Token]) -> Escape:
+            return Escape.trusted(char=str(children[0])[2])
+
+    return {"arn": _ArnBuilder, "operators": _OperatorBuilder, "variables": _TemplateBuilder}
+
 
 __all__ = [
     "Escape",

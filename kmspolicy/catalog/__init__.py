@@ -1,19 +1,22 @@
 """KMS actions and condition keys as data, with a typed, case-insensitive lookup.
 
 `actions.json` is derived from the reference's `kms-actions.json` (§4 of kms-authorization.md);
-`condition_keys.json` transcribes §3.1 (KMS keys) and §3.3 (global keys). Both are validated by the
-models below when first loaded; tests/test_catalog.py checks them against the reference and, when
-botocore is installed, against the AWS SDK's KMS service model.
+`condition_keys.json` transcribes §3.1 (KMS keys) and §3.3 (global keys). Both ship with the package
+and are read without validation, so that no run pays for building the models' schemas; the tests
+validate them against the models below (tests/test_catalog_load.py), check them against the
+reference and, when botocore is installed, against the AWS SDK's KMS service model
+(tests/test_catalog.py).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict
 
 from kmspolicy.conditions import Glob
 
@@ -23,7 +26,7 @@ KeyType = Literal["String", "ARN", "Numeric", "Date", "Bool", "IP", "Binary"]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ActionInfo(_Entry):
@@ -71,20 +74,32 @@ class ConditionKeyInfo(_Entry):
     deprecated_for: str | None = None
 
 
+_E = TypeVar("_E", bound=_Entry)
+
+
 def _load(name: str) -> bytes:
     return resources.files(__package__).joinpath(name).read_bytes()
+
+
+def _entries(model: type[_E], name: str) -> tuple[_E, ...]:
+    """The entries of a catalogue file as `model` reads them (JSON arrays become tuples)."""
+    entries = []
+    for row in json.loads(_load(name)):
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+        entries.append(cast(_E, model.model_construct(set(fields), **fields)))
+    return tuple(entries)
 
 
 @cache
 def all_actions() -> tuple[ActionInfo, ...]:
     """Every KMS action of the catalogue, sorted by name."""
-    return TypeAdapter(tuple[ActionInfo, ...]).validate_json(_load("actions.json"))
+    return _entries(ActionInfo, "actions.json")
 
 
 @cache
 def all_condition_keys() -> tuple[ConditionKeyInfo, ...]:
     """Every KMS and global condition key of the catalogue."""
-    return TypeAdapter(tuple[ConditionKeyInfo, ...]).validate_json(_load("condition_keys.json"))
+    return _entries(ConditionKeyInfo, "condition_keys.json")
 
 
 @cache

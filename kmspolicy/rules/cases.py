@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class Expected(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     pointer: str | None = None
     line: int | None = None
@@ -37,7 +37,7 @@ class Expected(BaseModel):
 
 
 class Case(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     input: str = ""
@@ -67,7 +67,7 @@ class Case(BaseModel):
 
 
 class CaseFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     rule: str
     cases: tuple[Case, ...]

@@ -32,6 +32,8 @@ from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
+        if len(facts.condition_keys) == len(facts.statement.conditions):
+            continue  # every key tested once: no spelling can repeat another
         seen: dict[tuple[str, str], str] = {}
         for condition in facts.statement.conditions:
             slot = (condition.operator_raw, condition.key_lower)

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import CONDITION
 
 PAIRS: dict[str, tuple[str, ...]] = {
     "aws:vpcsourceip": ("aws:sourcevpc", "aws:sourcevpce"),
@@ -37,7 +38,13 @@ PAIRS: dict[str, tuple[str, ...]] = {
 }
 
 
+# A policy that tests none of the keys has nothing to report (`needs` cannot say "any of").
+_TESTED = frozenset(f"{CONDITION}{key}" for key in PAIRS)
+
+
 def check(target: PolicyTarget) -> Iterator[Finding]:
+    if _TESTED.isdisjoint(target.features):
+        return
     for facts in target.facts:
         for key, partners in PAIRS.items():
             if facts.condition_keys.isdisjoint(partners):

@@ -28,11 +28,11 @@ and a `...Like` operator for wildcards.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from kmspolicy.conditions import parse_date
-from kmspolicy.model import Condition, Finding, Severity
+from kmspolicy.model import Condition, Finding, Operator, Scalar, Severity
 from kmspolicy.rules.condition_keys import info
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
@@ -63,10 +63,38 @@ def _cidr(text: str) -> bool:
     return True
 
 
+# Answers by what `problem` reads (operator, key as written, values): policies repeat conditions.
+_ANSWERS: dict[tuple[str, str, tuple[Scalar, ...]], str | None] = {}
+
+
+def _date(text: str) -> bool:
+    return parse_date(text) is not None
+
+
+# Operator families whose values must parse, with what they must be.
+_VALUE_CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "Numeric": (_number, "a number"),
+    "Date": (_date, "a date"),
+    "IpAddress": (_cidr, "an IP address or CIDR range"),
+}
+
+
 def problem(condition: Condition) -> str | None:
     op = condition.operator
     if op is None or op.family == "Null":
         return None
+    cache_key = (condition.operator_raw, condition.key, condition.values)
+    try:
+        return _ANSWERS[cache_key]
+    except KeyError:
+        pass
+    if len(_ANSWERS) > 4096:
+        _ANSWERS.clear()
+    found = _ANSWERS[cache_key] = _problem(condition, op)
+    return found
+
+
+def _problem(condition: Condition, op: Operator) -> str | None:
     key = info(condition)
     if key is not None and op.family not in _FITS[key.type]:
         return f"`{condition.operator_raw}` does not fit `{condition.key}`, a {key.type} key"
@@ -77,13 +105,8 @@ def problem(condition: Condition) -> str | None:
             return f"`{bad[0]}` is not a Boolean; `Bool` takes `true` or `false`"
         if len(literals) > 1:
             return "several Boolean values in one condition; one of `true` or `false` is enough"
-    checks = {
-        "Numeric": (_number, "a number"),
-        "Date": (lambda v: parse_date(v) is not None, "a date"),
-        "IpAddress": (_cidr, "an IP address or CIDR range"),
-    }
-    if op.family in checks:
-        valid, what = checks[op.family]
+    if op.family in _VALUE_CHECKS:
+        valid, what = _VALUE_CHECKS[op.family]
         bad = [v for v in literals if not valid(v)]
         if bad:
             return f"`{bad[0]}` is not {what}"

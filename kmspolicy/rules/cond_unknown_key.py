@@ -31,6 +31,7 @@ from functools import cache
 
 from kmspolicy import catalog
 from kmspolicy.model import Finding, Severity
+from kmspolicy.rules.condition_keys import info
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 
@@ -49,7 +50,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         for condition in facts.statement.conditions:
             lower = condition.key_lower
-            if not lower.startswith(("kms:", "aws:")) or catalog.condition_key(lower) is not None:
+            if not lower.startswith(("kms:", "aws:")) or info(condition) is not None:
                 continue
             suggestion = _suggestion(condition.key)
             if lower.startswith("aws:") and suggestion is None:

@@ -32,11 +32,16 @@ from collections.abc import Iterator
 from kmspolicy.model import Finding, Severity
 from kmspolicy.rules.condition_keys import info, kms_only, supported_by
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import CONDITION
 
 _TAG_PREFIXES = ("aws:resourcetag/", "aws:requesttag/")
+# The policy features of those keys: a policy without any has nothing to report.
+_TESTED = frozenset({*(CONDITION + prefix for prefix in _TAG_PREFIXES), CONDITION + "aws:tagkeys"})
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
+    if _TESTED.isdisjoint(target.features):
+        return
     for facts in target.facts:
         if not facts.kms_actions:
             continue

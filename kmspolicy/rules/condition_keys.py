@@ -12,12 +12,13 @@ from kmspolicy.rules.statements import StatementFacts
 
 
 def info(condition: Condition) -> ConditionKeyInfo | None:
-    return _info(condition.key_lower)
+    return key_info(condition.key_lower)
 
 
 @lru_cache(maxsize=4096)
-def _info(key_lower: str) -> ConditionKeyInfo | None:
-    # Several rules ask about every condition of every statement; policies test few distinct keys.
+def key_info(key_lower: str) -> ConditionKeyInfo | None:
+    """The catalogue entry of a condition key (lower case). Several rules ask about every condition
+    of every statement; policies test few distinct keys."""
     return catalog.condition_key(key_lower)
 
 

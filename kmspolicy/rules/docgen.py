@@ -1,6 +1,7 @@
-"""Generate `docs/rules.md`, the rule reference, from the rule modules and their case files.
+"""Generate `docs/rules.md`, the rule reference, from the rule modules and their case files, and the
+registry file the rule registry reads instead of importing every module (`kmspolicy/rules/registry.json`).
 
-`python -m kmspolicy.rules.docgen` rewrites the file; `--check` exits 1 when it is out of date (CI).
+`python -m kmspolicy.rules.docgen` rewrites both; `--check` exits 1 when either is out of date (CI).
 Each rule's section is its module docstring, with the first failing case of `rules/<rule>.yaml` and
 the findings kmspolicy reports for it, so the examples in the documentation are always ones that run.
 """
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 from kmspolicy.model import SEVERITY_RANK, Severity
-from kmspolicy.rules import all_rules
+from kmspolicy.rules import REGISTRY, registry_text, scan
 from kmspolicy.rules.cases import load_cases, run_case
 from kmspolicy.rules.framework import ParserRule, RuleInfo
 
@@ -55,7 +56,7 @@ def _section(rule: RuleInfo) -> str:
 
 
 def render() -> str:
-    rules = all_rules()
+    rules = scan()
     index = "\n".join(
         f"| [{r.id}](#{r.id.lower()}-{r.name}) | `{r.name}` | {r.severity.value} | {r.summary} |"
         for r in rules
@@ -83,15 +84,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("docs/rules.md"))
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     args = parser.parse_args(argv)
-    text = render()
+    outputs = {args.output: render(), REGISTRY: registry_text(scan())}
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date; run `python -m kmspolicy.rules.docgen`", file=sys.stderr)
-            return 1
-        return 0
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+        stale = [
+            path
+            for path, text in outputs.items()
+            if (path.read_text(encoding="utf-8") if path.exists() else "") != text
+        ]
+        for path in stale:
+            print(f"{path} is out of date; run `python -m kmspolicy.rules.docgen`", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

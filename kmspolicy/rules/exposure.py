@@ -12,11 +12,24 @@ values. If `statement_matches` accepts any probe, the statement is exposed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
-from kmspolicy.model import Condition, ContextValue, Key, Policy, Request, Severity, Situation, Statement
+from kmspolicy.model import (
+    Condition,
+    ContextValue,
+    Item,
+    Key,
+    Policy,
+    Principal,
+    Request,
+    Severity,
+    Situation,
+    Statement,
+)
 from kmspolicy.rules.framework import PolicyTarget, Trust
 from kmspolicy.rules.statements import StatementFacts, text
 
@@ -126,7 +139,7 @@ def find_exposure(
     # statement alone is matched, so the evaluator gets it alone to compile.
     alone = cut_policy(policy, (statement,))
     situations = {
-        org: Situation(
+        org: Situation.trusted(
             key=key,
             key_policy=alone,
             caller_org_id=org,
@@ -141,7 +154,7 @@ def find_exposure(
                 for source in sources:
                     identity = _identity_context(arn, account, org, statement if source else None)
                     for context in contexts:
-                        request = Request(
+                        request = Request.trusted(
                             principal=_caller(arn),
                             action=action,
                             resource=resource,
@@ -375,11 +388,78 @@ def probe_key(key: Key | None, trust: Trust) -> Key:
     """The key to evaluate against: the real one, or a stand-in in the owner account."""
     if key is not None:
         return key
-    arn = key_arn(None, trust)
-    return Key(arn=arn, key_id=_PROBE_NAME, account=trust.owner)
+    return _stand_in_key(trust.owner)
+
+
+@lru_cache(maxsize=1024)
+def _stand_in_key(owner: str | None) -> Key:
+    # One object per owner: keys are immutable, and most policies linted have no key of their own.
+    return Key.trusted(arn=key_arn(None, Trust(owner=owner)), key_id=_PROBE_NAME, account=owner)
 
 
 _CUTS: dict[tuple[int, tuple[int, ...]], tuple[Policy, Policy]] = {}
+
+_T = TypeVar("_T")
+
+# Owner-side probe answers, by what decides them (see `remembered`).
+_REMEMBERED: dict[tuple[object, ...], Any] = {}
+
+
+def remembered(
+    question: str,
+    target: PolicyTarget,
+    statements: tuple[Statement, ...],
+    org: str | None,
+    work: Callable[[], _T],
+) -> _T:
+    """`work()`, a probe of the target's `statements` on behalf of the owner account, remembered across
+    policies.
+
+    For probes whose answer depends only on `question`, the statements' content, the policy's kind and
+    version, the owner account, the organization placed on the callers and the key, where the key is
+    the stand-in (`probe_key` of no key: one per owner). The evaluator compiles each policy object
+    anew, yet the key policies of an account repeat the same delegation and perimeter statements:
+    equal content gets its answer once. A real key can differ in anything the evaluator reads, so its
+    probes are not remembered.
+    """
+    policy = target.policy
+    if target.key is not None:
+        return work()
+    memo_key = (question, target.trust.owner, org, policy.kind, policy.version, _content(statements))
+    try:
+        return cast(_T, _REMEMBERED[memo_key])
+    except KeyError:
+        pass
+    if len(_REMEMBERED) > 4096:
+        _REMEMBERED.clear()
+    found = _REMEMBERED[memo_key] = work()
+    return found
+
+
+def _content(statements: tuple[Statement, ...]) -> tuple[object, ...]:
+    """Everything the evaluator reads of statements to decide a request: all but Sids and positions."""
+
+    def items(values: tuple[Item, ...] | None) -> tuple[object, ...] | None:
+        return None if values is None else tuple([i.value for i in values])
+
+    def principals(values: tuple[Principal, ...] | None) -> tuple[object, ...] | None:
+        return None if values is None else tuple([(p.type, p.value, p.raw) for p in values])
+
+    return tuple(
+        [
+            (
+                s.effect,
+                principals(s.principal),
+                principals(s.not_principal),
+                items(s.action),
+                items(s.not_action),
+                items(s.resource),
+                items(s.not_resource),
+                tuple([(c.operator_raw, c.key, c.values) for c in s.conditions]),
+            )
+            for s in statements
+        ]
+    )
 
 
 def cut_policy(policy: Policy, statements: tuple[Statement, ...]) -> Policy:
@@ -390,6 +470,8 @@ def cut_policy(policy: Policy, statements: tuple[Statement, ...]) -> Policy:
     choice of statements, as the evaluator compiles a policy once per object and several rules probe
     the same cut.
     """
+    if statements is policy.statements:
+        return policy
     cache_key = (id(policy), tuple(s.index for s in statements))
     found = _CUTS.get(cache_key)
     if found is not None and found[0] is policy:
@@ -401,8 +483,10 @@ def cut_policy(policy: Policy, statements: tuple[Statement, ...]) -> Policy:
     return cut
 
 
-def shortlist(target: PolicyTarget, allows: Iterable[StatementFacts], actions: Iterable[str]) -> Policy:
-    """The target's policy with only the Allow statements `allows` and every Deny covering `actions`.
+def shortlist(
+    target: PolicyTarget, allows: Iterable[StatementFacts], actions: Iterable[str]
+) -> tuple[Statement, ...]:
+    """Of the target's policy, the Allow statements `allows` and every Deny covering `actions`.
 
     A cheap first try for an owner-side probe: a request the evaluator allows under it is allowed under
     the whole policy, as the statements left out either do not cover the action (the evaluator reads
@@ -415,7 +499,7 @@ def shortlist(target: PolicyTarget, allows: Iterable[StatementFacts], actions: I
         for f in target.facts
         if id(f) in wanted or (f.deny and any(a in f.kms_actions for a in probed))
     )
-    return cut_policy(target.policy, kept)
+    return kept
 
 
 def owner_org(policy: Policy, trust: Trust) -> str | None:

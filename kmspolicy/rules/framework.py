@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +26,10 @@ from kmspolicy.model import (
     Statement,
     StatementRef,
 )
+from kmspolicy.rules.statements import StatementFacts, policy_features
 
 if TYPE_CHECKING:
     from kmspolicy.rules.exposure import Exposure
-    from kmspolicy.rules.statements import StatementFacts
 
 # The layer name a finding's StatementRef carries for each kind of policy.
 LAYERS: dict[PolicyKind, str] = {
@@ -71,6 +70,7 @@ class Options:
     deletion_window_min_days: int = 30
     grant_max_age_days: int | None = None
     required_tags: tuple[str, ...] = ()
+    cmk_required_for: tuple[str, ...] = ()  # resource types (globs) that must use a customer managed key
     golden_pcrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     decrypt_allowlist: tuple[str, ...] | None = None
     denied_actions: tuple[str, ...] | None = None
@@ -91,6 +91,7 @@ class Options:
             ),
             grant_max_age_days=getattr(config, "grant_max_age_days", None),
             required_tags=tuple(getattr(config, "required_tags", None) or ()),
+            cmk_required_for=tuple(getattr(config, "cmk_required_for", None) or ()),
             golden_pcrs={str(k).lower(): tuple(str(v) for v in vs) for k, vs in dict(golden).items()},
             decrypt_allowlist=getattr(config, "decrypt_allowlist", None),
             denied_actions=getattr(config, "denied_actions", None),
@@ -130,8 +131,18 @@ class Target:
 class PolicyTarget(Target):
     policy: Policy
     key: Key | None = None  # the key whose policy this is, when it is a key policy
+    facts: tuple[StatementFacts, ...] = field(init=False, repr=False)
+    """Facts about each statement, in order (see `StatementFacts`)."""
+    features: frozenset[str] = field(init=False, repr=False)
+    """What the policy contains (`kmspolicy.rules.statements.FEATURES`), for the rules' `needs`."""
     _exposures: dict[int, Exposure | None] = field(default_factory=dict, init=False, repr=False)
     _refs: dict[int, StatementRef] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every target needs both (the driver picks its rules by the features), so they are worked out
+        # here rather than behind a lazily cached property, which costs more to look up than to fill.
+        self.facts = tuple([StatementFacts(s) for s in self.policy.statements])
+        self.features = policy_features(self.facts)
 
     @property
     def layer(self) -> str:
@@ -145,19 +156,6 @@ class PolicyTarget(Target):
     def is_identity_like(self) -> bool:
         """Identity, boundary and session policies: no Principal, resources are ARNs."""
         return self.policy.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
-
-    @cached_property
-    def facts(self) -> tuple[StatementFacts, ...]:
-        from kmspolicy.rules.statements import StatementFacts
-
-        return tuple(StatementFacts(s) for s in self.policy.statements)
-
-    @cached_property
-    def features(self) -> frozenset[str]:
-        """What the policy contains (`kmspolicy.rules.statements.FEATURES`), for the rules' `needs`."""
-        from kmspolicy.rules.statements import policy_features
-
-        return policy_features(self.facts)
 
     def exposure(self, facts: StatementFacts) -> Exposure | None:
         """A probe from outside the zone of trust that this key-policy Allow matches (cached).
@@ -219,7 +217,8 @@ class GrantTarget(Target):
         return self.make(rule, message, span, statement=ref, severity=severity)
 
 
-@dataclass
+# No fields of its own, so no decorator: it inherits the generated methods instead of compiling
+# copies of them at every start.
 class DocumentTarget(Target):
     """A whole document, for rules over what no policy, key or grant holds (`Document.consumers`)."""
 
@@ -295,8 +294,7 @@ class DocumentRule(RuleInfo):
         return self.check(target)
 
 
-@dataclass(frozen=True)
-class ParserRule(RuleInfo):
+class ParserRule(RuleInfo):  # no fields of its own: see DocumentTarget
     """A problem the parser reports while reading (`ReadContext.report`); the lint driver runs nothing."""
 
 

@@ -47,16 +47,19 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         if not facts.allow:
             continue
+        # Principals that can hold both roles: not `*`, and not an account (its root only delegates).
+        named = [(p, v) for p, v in facts.principal_values("AWS") if v != "*" and not is_account_root(v)]
+        if not named:
+            continue
         unlimited_grants = facts.covers(CREATE_GRANT) and not for_aws_resources_only(facts)
         granted = set(facts.kms_actions & _ADMIN) | ({CREATE_GRANT} if unlimited_grants else set())
         all_of_kms = any(acts == everything for _, acts in facts.item_actions)
-        for principal, value in facts.principal_values("AWS"):
-            if value == "*" or is_account_root(value):
-                continue
+        decrypts = facts.covers("kms:Decrypt")
+        for principal, value in named:
             if all_of_kms:
                 star.add(value)
             admin.setdefault(value, set()).update(granted)
-            if facts.covers("kms:Decrypt") and value not in decrypt:
+            if decrypts and value not in decrypt:
                 decrypt[value] = principal
                 refs[value] = facts.statement
     for value, principal in decrypt.items():

@@ -30,19 +30,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy import catalog
 from kmspolicy.model import Finding, Severity
-from kmspolicy.rules.condition_keys import supported_by
+from kmspolicy.rules.condition_keys import key_info, supported_by
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import StatementFacts
 
 
 def supported_by_any(facts: StatementFacts, key_lower: str) -> bool | None:
     """Whether some KMS action of the statement carries the condition key; None: not a known kms: key."""
-    info = catalog.condition_key(key_lower)
-    if info is None or not key_lower.startswith("kms:"):
+    found = key_info(key_lower)
+    if found is None or not key_lower.startswith("kms:"):
         return None
-    return bool(supported_by(facts, info))
+    return bool(supported_by(facts, found))
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:

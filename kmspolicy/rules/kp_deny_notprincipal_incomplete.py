@@ -53,7 +53,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     from kmspolicy.evaluate import statement_matches
 
     key = probe_key(target.key, target.trust)
-    situation = Situation(key=key, key_policy=target.policy)
+    situation = Situation.trusted(key=key, key_policy=target.policy)
     for facts in target.facts:
         if not facts.deny or facts.statement.not_principal is None or not facts.kms_actions:
             continue
@@ -66,7 +66,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             caller = _caller(value)
             if caller is None:
                 continue
-            request = Request(principal=caller, action=action, resource=str(key.arn), context=context)
+            request = Request.trusted(principal=caller, action=action, resource=str(key.arn), context=context)
             if statement_matches(facts.statement, target.policy, request, situation).matched:
                 yield target.report(
                     RULE,

@@ -29,11 +29,18 @@ Keep the account principal statement (`"Principal": {"AWS": "arn:aws:iam::111122
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation, Span
+from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation, Span, Statement
 from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import owner_org, probe_key, satisfying_context, shortlist
+from kmspolicy.rules.exposure import (
+    cut_policy,
+    owner_org,
+    probe_key,
+    remembered,
+    satisfying_context,
+    shortlist,
+)
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import StatementFacts, is_account_root, principal_account
 
@@ -64,7 +71,7 @@ def _can_admin(situation: Situation, admins: Sequence[StatementFacts], target: P
         context = satisfying_context(facts.statement)
         for _, value in facts.principal_values("AWS"):
             for caller in _callers(value, target.trust.owner):
-                request = Request(principal=caller, action=ACTION, resource=arn, context=context)
+                request = Request.trusted(principal=caller, action=ACTION, resource=arn, context=context)
                 if evaluate(situation, request, trace=False).effect == "ALLOW":
                     return True
     return False
@@ -82,15 +89,26 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         return
     key = probe_key(target.key, target.trust)
     org = owner_org(target.policy, target.trust)
+
+    def can_admin(statements: tuple[Statement, ...], admins: Sequence[StatementFacts]) -> Callable[[], bool]:
+        def work() -> bool:
+            policy = cut_policy(target.policy, statements)
+            situation = Situation.trusted(key=key, key_policy=policy, caller_org_id=org)
+            return _can_admin(situation, admins, target)
+
+        return work
+
     plain = [f for f in admins if not f.statement.conditions]
     if plain:
         # Some unconditioned admin, but a Deny may refuse it: first try the shortlist of that admin (the
         # one with the fewest Action entries, cheapest to compile) and the Denies.
         cheapest = min(plain, key=lambda f: len(f.item_actions))
-        policy = shortlist(target, (cheapest,), (ACTION,))
-        if _can_admin(Situation(key=key, key_policy=policy, caller_org_id=org), (cheapest,), target):
+        kept = shortlist(target, (cheapest,), (ACTION,))
+        if remembered("lockout-shortlist", target, kept, org, can_admin(kept, (cheapest,))):
             return
-    if _can_admin(Situation(key=key, key_policy=target.policy, caller_org_id=org), admins, target):
+    if remembered(
+        "lockout", target, target.policy.statements, org, can_admin(target.policy.statements, admins)
+    ):
         return
     where = Span.trusted(
         file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")

@@ -36,24 +36,47 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import ContextValue, Finding, PolicyKind, Request, Severity, Situation
-from kmspolicy.rules.exposure import cut_policy, key_arn, satisfying_context
+from kmspolicy.rules.exposure import cut_policy, key_arn, remembered, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import StatementFacts
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
-    if not target.is_key_policy:
+    if not target.is_key_policy or not any(f.deny for f in target.facts):
         return
-    denies = [f for f in target.facts if f.deny]
-    if not denies:
-        return
+    # What decides the answer: the Denies and the Allows naming a service (by position among them).
+    relevant = tuple(
+        f for f in target.facts if f.deny or (f.allow and any(p.type == "Service" for p in f.principals))
+    )
+    statements = tuple(f.statement for f in relevant)
+    for deny_at, allow_at, service, action in remembered(
+        "perimeter", target, statements, None, lambda: _blocked(target, relevant)
+    ):
+        deny, allow = relevant[deny_at], relevant[allow_at]
+        at = deny.statement.conditions[0].span if deny.statement.conditions else deny.element_span("Effect")
+        yield target.report(
+            RULE,
+            f"this `Deny` also matches service principal `{service}`, which statement "
+            f"{allow.statement.sid or allow.statement.index} allows (`{action}`): the service "
+            "is blocked",
+            at,
+            deny.statement,
+        )
+
+
+def _blocked(target: PolicyTarget, relevant: tuple[StatementFacts, ...]) -> list[tuple[int, int, str, str]]:
+    """(Deny, Allow, service, action), by position in `relevant`, for each Deny that refuses a service
+    principal an Allow names; at most one per Deny."""
     from kmspolicy.evaluate import statement_matches
 
+    denies = [(at, f) for at, f in enumerate(relevant) if f.deny]
     # Only the Denies are matched, so the evaluator gets them alone to compile.
-    policy = cut_policy(target.policy, tuple(f.statement for f in denies))
-    situation = Situation(key=target.key, key_policy=policy)
+    policy = cut_policy(target.policy, tuple(f.statement for _, f in denies))
+    situation = Situation.trusted(key=target.key, key_policy=policy)
     resource = key_arn(target.key, target.trust)
+    found: list[tuple[int, int, str, str]] = []
     reported: set[int] = set()
-    for allow in target.facts:
+    for allow_at, allow in enumerate(relevant):
         if not allow.allow:
             continue
         for _, service in allow.principal_values("Service"):
@@ -65,28 +88,18 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 "aws:SourceAccount": target.trust.owner or "111122223333",
                 "aws:PrincipalServiceName": service,
             }
-            for deny in denies:
+            for deny_at, deny in denies:
                 overlap = allow.kms_actions & deny.kms_actions
-                if not overlap or deny.statement.index in reported:
+                if not overlap or deny_at in reported:
                     continue
                 action = min(overlap)
-                request = Request(principal=service, action=action, resource=resource, context=context)
-                if not statement_matches(deny.statement, policy, request, situation).matched:
-                    continue
-                reported.add(deny.statement.index)
-                at = (
-                    deny.statement.conditions[0].span
-                    if deny.statement.conditions
-                    else deny.element_span("Effect")
+                request = Request.trusted(
+                    principal=service, action=action, resource=resource, context=context
                 )
-                yield target.report(
-                    RULE,
-                    f"this `Deny` also matches service principal `{service}`, which statement "
-                    f"{allow.statement.sid or allow.statement.index} allows (`{action}`): the service "
-                    "is blocked",
-                    at,
-                    deny.statement,
-                )
+                if statement_matches(deny.statement, policy, request, situation).matched:
+                    reported.add(deny_at)
+                    found.append((deny_at, allow_at, service, action))
+    return found
 
 
 RULE = PolicyRule(

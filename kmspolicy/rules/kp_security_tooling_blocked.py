@@ -33,13 +33,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from kmspolicy.model import Finding, Item, Policy, PolicyKind, Request, Severity, Situation, Span, Statement
-from kmspolicy.parse.context import pointer_join
-from kmspolicy.rules.exposure import owner_org, probe_key, shortlist
+from kmspolicy.model import Finding, Key, Policy, PolicyKind, Request, Severity, Situation, Span, Statement
+from kmspolicy.parse.context import ReadContext, pointer_join
+from kmspolicy.rules.exposure import cut_policy, owner_org, probe_key, remembered, shortlist
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import is_account_root, principal_account
 
 READ = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants")
+_READ = frozenset(READ)
 _ROLE = "AWSServiceRoleForAccessAnalyzer"
 
 
@@ -47,17 +48,25 @@ _ROLE = "AWSServiceRoleForAccessAnalyzer"
 def _auditor_policy() -> Policy:
     """The IAM side of the service-linked role: it may read every key.
 
-    One object for the whole run: the evaluator compiles a policy once per object.
+    One object for the whole run: the evaluator compiles a policy once per object. Read by the parser,
+    like any policy, so it has the nodes and positions every policy has.
     """
-    span = Span(file="<access-analyzer-role>")
-    statement = Statement(
-        index=0,
-        effect="Allow",
-        action=tuple(Item(value=a, span=span) for a in READ),
-        resource=(Item(value="*", span=span),),
-        span=span,
+    from kmspolicy.parse.policy import read_policy
+    from kmspolicy.parse.source import SourceSet
+
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(READ), "Resource": "*"}],
+    }
+    policy = read_policy(
+        document,
+        ReadContext(file="<access-analyzer-role>", sources=SourceSet()),
+        "",
+        kind=PolicyKind.IDENTITY,
+        name=_ROLE,
     )
-    return Policy(kind=PolicyKind.IDENTITY, name=_ROLE, statements=(statement,), span=span)
+    assert policy is not None  # a fixed, valid document
+    return policy
 
 
 def _blocked(situation: Situation, owner: str) -> list[str]:
@@ -69,9 +78,26 @@ def _blocked(situation: Situation, owner: str) -> list[str]:
     return [
         action
         for action in READ
-        if evaluate(situation, Request(principal=caller, action=action, resource=arn), trace=False).effect
+        if evaluate(
+            situation, Request.trusted(principal=caller, action=action, resource=arn), trace=False
+        ).effect
         != "ALLOW"
     ]
+
+
+def _blocked_under(
+    question: str, statements: tuple[Statement, ...], key: Key, target: PolicyTarget, org: str | None
+) -> list[str]:
+    owner = str(target.trust.owner)
+
+    def blocked() -> list[str]:
+        policy = cut_policy(target.policy, statements)
+        situation = Situation.trusted(
+            key=key, key_policy=policy, identity_policies=(_auditor_policy(),), caller_org_id=org
+        )
+        return _blocked(situation, owner)
+
+    return remembered(question, target, statements, org, blocked)
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -83,11 +109,11 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         f
         for f in target.facts
         if f.allow
-        and all(f.covers(a) for a in READ)
+        and f.kms_actions >= _READ
         and any(is_account_root(v) and principal_account(v) == owner for _, v in f.principal_values("AWS"))
     ]
     # The usual case settles without evaluating: an unconditioned delegation and no Deny of these actions.
-    denied = any(f.deny and any(f.covers(a) for a in READ) for f in target.facts)
+    denied = any(f.deny and not _READ.isdisjoint(f.kms_actions) for f in target.facts)
     if not denied and any(not f.statement.conditions for f in delegating):
         return
     key = probe_key(target.key, target.trust)
@@ -97,18 +123,10 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         # An unconditioned delegation, but a Deny may refuse the auditor: first try the shortlist of that
         # delegation (the one with the fewest Action entries, cheapest to compile) and the Denies.
         cheapest = min(plain, key=lambda f: len(f.item_actions))
-        policy = shortlist(target, (cheapest,), READ)
-        if not _blocked(
-            Situation(key=key, key_policy=policy, identity_policies=(_auditor_policy(),), caller_org_id=org),
-            owner,
-        ):
+        kept = shortlist(target, (cheapest,), READ)
+        if not _blocked_under("tooling-shortlist", kept, key, target, org):
             return
-    blocked = _blocked(
-        Situation(
-            key=key, key_policy=target.policy, identity_policies=(_auditor_policy(),), caller_org_id=org
-        ),
-        owner,
-    )
+    blocked = _blocked_under("tooling", target.policy.statements, key, target, org)
     if blocked:
         where = Span.trusted(
             file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")

@@ -48,11 +48,26 @@ def text(value: str | Unknown) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _expand(values: tuple[str | None, ...]) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
+def expand_written(values: tuple[str | None, ...]) -> tuple[tuple[frozenset[str], ...], frozenset[str]]:
     """The KMS permissions each Action value covers (None: unknown before deployment, covers none), and
     all of them. Cached by the whole list: policies repeat the same lists (console defaults)."""
     each = tuple(catalog.expand_actions(v) if v is not None else frozenset() for v in values)
     return each, frozenset().union(*each)
+
+
+@lru_cache(maxsize=4096)
+def _action_facts(
+    written: tuple[str | None, ...], not_action: bool
+) -> tuple[tuple[frozenset[str], ...], frozenset[str], tuple[str, ...], bool]:
+    """What `StatementFacts` derives from an Action (or NotAction) list alone: the permissions of each
+    entry, the ones the statement applies to, the literal values, and whether any is unknown."""
+    expanded, covered = expand_written(written)
+    # NotAction: every KMS permission not listed.
+    kms_actions = all_kms_actions() - covered if not_action else covered
+    return expanded, kms_actions, tuple([v for v in written if v is not None]), None in written
+
+
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 class StatementFacts:
@@ -75,39 +90,48 @@ class StatementFacts:
         "resource_values",
         "statement",
         "wildcard_principals",
+        "written_actions",
     )
 
     def __init__(self, statement: Statement) -> None:
         self.statement = statement
-        self.allow = statement.effect == "Allow"
-        self.deny = statement.effect == "Deny"
-        items = (statement.action if statement.action is not None else statement.not_action) or ()
-        written = tuple(item.value if isinstance(item.value, str) else None for item in items)
-        expanded, covered = _expand(written)
-        unknowns = None in written
+        effect = statement.effect
+        self.allow = effect == "Allow"
+        self.deny = effect == "Deny"
+        not_action = statement.not_action
+        items = (statement.action if not_action is None else not_action) or ()
+        written = tuple([v if isinstance(v := item.value, str) else None for item in items])
+        self.written_actions: tuple[str | None, ...] = written
+        """Each Action/NotAction value as written (None: unknown before deployment). Rules cache answers
+        by it: policies repeat the same lists (console defaults)."""
+        expanded, kms_actions, action_values, unknowns = _action_facts(written, not_action is not None)
         self.item_actions: tuple[tuple[Item, frozenset[str]], ...] = tuple(zip(items, expanded, strict=True))
         """Each Action/NotAction item with the KMS permissions its pattern covers."""
-        # NotAction: every KMS permission not listed.
-        self.kms_actions: frozenset[str] = (
-            all_kms_actions() - covered if statement.not_action is not None else covered
-        )
+        self.kms_actions: frozenset[str] = kms_actions
         """The KMS permissions this statement applies to."""
-        self.action_values: tuple[str, ...] = tuple(v for v in written if v is not None)
-        self.principals: tuple[Principal, ...] = statement.principal or ()
+        self.action_values: tuple[str, ...] = action_values
+        principals = statement.principal or ()
+        self.principals: tuple[Principal, ...] = principals
         # `"*"` / `{"AWS": "*"}`: every AWS principal of every account.
-        self.wildcard_principals: tuple[Principal, ...] = tuple(
-            p for p in self.principals if p.type == "AWS" and p.value == "*"
-        )
-        if not unknowns:
-            # A principal or action known only at deployment (an unresolved CloudFormation/Terraform value).
-            unknowns = any(not isinstance(p.value, str) for p in self.principals) or any(
-                not isinstance(p.value, str) for p in statement.not_principal or ()
-            )
+        wildcards: tuple[Principal, ...] = ()
+        for p in principals:
+            value = p.value
+            if value == "*" and p.type == "AWS":
+                wildcards = (*wildcards, p)
+            elif not isinstance(value, str):
+                unknowns = True  # a principal known only at deployment (unresolved CFN/Terraform value)
+        self.wildcard_principals: tuple[Principal, ...] = wildcards
+        if not unknowns and statement.not_principal:
+            unknowns = any(not isinstance(p.value, str) for p in statement.not_principal)
         self.has_unknowns: bool = unknowns
-        self.resource_values: tuple[str, ...] = tuple(
-            v for item in statement.resource or () if isinstance(v := item.value, str)
+        resources = statement.resource
+        self.resource_values: tuple[str, ...] = (
+            tuple([v for item in resources if isinstance(v := item.value, str)]) if resources else ()
         )
-        self.condition_keys: frozenset[str] = frozenset(c.key_lower for c in statement.conditions)
+        conditions = statement.conditions
+        self.condition_keys: frozenset[str] = (
+            frozenset([c.key_lower for c in conditions]) if conditions else _NO_KEYS
+        )
 
     # ------------------------------------------------------------------ spans
 
@@ -216,10 +240,12 @@ def policy_features(facts: tuple[StatementFacts, ...]) -> frozenset[str]:
             add("not-action")
         if statement.not_resource is not None:
             add("not-resource")
-        for item in (*(statement.resource or ()), *(statement.not_resource or ())):
-            if item.value != "*":
-                add("resource-arn")
-                break
+        if len(f.resource_values) != len(statement.resource or ()) or any(
+            v != "*" for v in f.resource_values
+        ):
+            add("resource-arn")  # a value unknown before deployment counts: it is not `*` either
+        elif statement.not_resource and any(item.value != "*" for item in statement.not_resource):
+            add("resource-arn")
         if statement.conditions:
             add("conditions")
             for condition in statement.conditions:

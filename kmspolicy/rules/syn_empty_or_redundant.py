@@ -25,35 +25,41 @@ One entry per action, resource and value; one statement per grant.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kmspolicy.model import Finding, Item, Principal, Severity, Statement
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import expand_written
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     seen_statements: dict[tuple[object, ...], int] = {}
     # Only statements of the same shape can repeat each other: the full signature is built for those.
-    shapes = [_shape(f.statement) for f in target.facts]
+    shapes: list[tuple[object, ...]] = [()] * len(target.facts)
+    if len(shapes) > 1:
+        shapes = [_shape(f.statement) for f in target.facts]
     repeated_shapes = {shape for shape in shapes if shapes.count(shape) > 1}
     for facts, shape in zip(target.facts, shapes, strict=True):
         statement = facts.statement
         entries = facts.item_actions
-        for i, (item, covered) in enumerate(entries if len(entries) > 1 else ()):
-            if not covered or not isinstance(item.value, str) or "*" in item.value or "?" in item.value:
-                continue
-            for j, (other, wider) in enumerate(entries):
-                if j != i and covered <= wider and (wider != covered or j < i):
-                    yield target.report(
-                        RULE, f"`{item.value}` is already covered by `{other.value}`", item.span, statement
-                    )
-                    break
-        values: set[str] = set()
-        for item in (*(statement.resource or ()), *(statement.not_resource or ())):
-            if isinstance(item.value, str):
-                if item.value in values:
-                    yield target.report(RULE, f"`{item.value}` is listed twice", item.span, statement)
-                values.add(item.value)
+        for i, j in _redundant_actions(facts.written_actions) if len(entries) > 1 else ():
+            item, other = entries[i][0], entries[j][0]
+            yield target.report(
+                RULE, f"`{item.value}` is already covered by `{other.value}`", item.span, statement
+            )
+        resources = statement.resource or ()
+        if statement.not_resource:
+            resources = (*resources, *statement.not_resource)
+        if len(resources) > 1:
+            values: set[str] = set()
+            for item in resources:
+                if isinstance(item.value, str):
+                    if item.value in values:
+                        yield target.report(RULE, f"`{item.value}` is listed twice", item.span, statement)
+                    values.add(item.value)
         for condition in statement.conditions:
+            if len(condition.values) < 2:
+                continue
             literal = [v for v in condition.values if isinstance(v, str)]
             if len(set(literal)) < len(literal):
                 repeated = next(v for v in literal if literal.count(v) > 1)
@@ -72,6 +78,26 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             )
         else:
             seen_statements[signature] = statement.index
+
+
+@lru_cache(maxsize=4096)
+def _redundant_actions(written: tuple[str | None, ...]) -> tuple[tuple[int, int], ...]:
+    """(i, j) for each literal action i already covered by entry j of the same list.
+
+    Depends on the values alone, and policies repeat the same lists (console defaults), so it is
+    worked out once per list.
+    """
+    entries = expand_written(written)[0]
+    found = []
+    for i, value in enumerate(written):
+        covered = entries[i]
+        if not covered or value is None or "*" in value or "?" in value:
+            continue
+        for j, wider in enumerate(entries):
+            if j != i and covered <= wider and (wider != covered or j < i):
+                found.append((i, j))
+                break
+    return tuple(found)
 
 
 def _shape(statement: Statement) -> tuple[object, ...]:

@@ -28,10 +28,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kmspolicy import catalog
 from kmspolicy.model import Finding, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+from kmspolicy.rules.statements import expand_written
 
 _SHAPE = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
 
@@ -44,24 +46,22 @@ def _suggest(value: str) -> str:
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
-        for item, covered in facts.item_actions:
-            value = item.value
-            if not isinstance(value, str) or value == "*" or not value:
-                continue
-            if not _SHAPE.match(value):
-                yield target.report(
-                    RULE,
-                    f"`{value}` is not an action; write `service:Action`, e.g. `kms:Decrypt`",
-                    item.span,
-                    facts.statement,
-                )
-            elif value.lower().startswith("kms:") and not covered:
-                yield target.report(
-                    RULE,
-                    f"`{value}` matches no KMS action{_suggest(value)}",
-                    item.span,
-                    facts.statement,
-                )
+        for i, message in _problems(facts.written_actions):
+            yield target.report(RULE, message, facts.item_actions[i][0].span, facts.statement)
+
+
+@lru_cache(maxsize=4096)
+def _problems(written: tuple[str | None, ...]) -> tuple[tuple[int, str], ...]:
+    """(index, message) for each bad entry of an Action/NotAction list; lists repeat across policies."""
+    found = []
+    for i, (value, covered) in enumerate(zip(written, expand_written(written)[0], strict=True)):
+        if value is None or value == "*" or not value:
+            continue
+        if not _SHAPE.match(value):
+            found.append((i, f"`{value}` is not an action; write `service:Action`, e.g. `kms:Decrypt`"))
+        elif value.lower().startswith("kms:") and not covered:
+            found.append((i, f"`{value}` matches no KMS action{_suggest(value)}"))
+    return tuple(found)
 
 
 RULE = PolicyRule(

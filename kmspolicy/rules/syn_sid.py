@@ -40,13 +40,20 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         sid = facts.statement.sid
         if sid is None:
             continue
-        span = facts.element_span("Sid")
         if not sid.strip():
             yield target.report(
-                RULE, "`Sid` is empty; remove it or name the statement", span, facts.statement
+                RULE,
+                "`Sid` is empty; remove it or name the statement",
+                facts.element_span("Sid"),
+                facts.statement,
             )
         elif sid in seen:
-            yield target.report(RULE, f"`Sid` `{sid}` is used by an earlier statement", span, facts.statement)
+            yield target.report(
+                RULE,
+                f"`Sid` `{sid}` is used by an earlier statement",
+                facts.element_span("Sid"),
+                facts.statement,
+            )
         elif not pattern.match(sid):
             allowed = (
                 "ASCII letters and digits"
@@ -54,7 +61,10 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 else "letters, digits, spaces and `_.,:/=+@-`"
             )
             yield target.report(
-                RULE, f"`Sid` `{sid}` has characters outside {allowed}", span, facts.statement
+                RULE,
+                f"`Sid` `{sid}` has characters outside {allowed}",
+                facts.element_span("Sid"),
+                facts.statement,
             )
         seen.add(sid)
 

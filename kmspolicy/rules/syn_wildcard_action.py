@@ -28,22 +28,24 @@ List the actions (`kms:GetKeyPolicy`, `kms:CreateAlias`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.resources import unscoped
-from kmspolicy.rules.statements import all_kms_actions, is_account_root
+from kmspolicy.rules.statements import all_kms_actions, expand_written, is_account_root
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
     if target.policy.kind not in (PolicyKind.IDENTITY, PolicyKind.KEY):
         return
     everything = all_kms_actions()
+    key_policy = target.is_key_policy
     for facts in target.facts:
         if not facts.allow:
             continue
         if (
-            target.is_key_policy
+            key_policy
             and facts.principals
             and all(
                 p.type == "AWS" and isinstance(p.value, str) and is_account_root(p.value)
@@ -51,37 +53,42 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             )
         ):
             continue  # delegation to IAM: the identity policies carry the real grants
-        patterns = []
-        for item, covered in facts.item_actions:
-            value = item.value
-            if not isinstance(value, str) or ("*" not in value and "?" not in value):
-                continue
-            if not covered:
-                continue  # matches no KMS action: KMS085, or another service's pattern
-            if covered == everything and (target.is_key_policy or unscoped(facts) is not None):
-                continue
-            patterns.append((item, covered))
-        if not patterns:
+        written = facts.written_actions
+        # `kms:*` itself is left to the rules on full access where the statement reaches every key.
+        skip_all_of_kms = key_policy or (
+            everything in expand_written(written)[0] and unscoped(facts) is not None
+        )
+        found = _first_pattern(written, skip_all_of_kms)
+        if found is not None:
+            index, message = found
+            yield target.report(RULE, message, facts.item_actions[index][0].span, facts.statement)
+
+
+@lru_cache(maxsize=4096)
+def _first_pattern(written: tuple[str | None, ...], skip_all_of_kms: bool) -> tuple[int, str] | None:
+    """The entry to report for an Action list, with the message; worked out once per list."""
+    everything = all_kms_actions()
+    patterns: list[tuple[int, str, frozenset[str]]] = []
+    for index, (value, covered) in enumerate(zip(written, expand_written(written)[0], strict=True)):
+        if value is None or ("*" not in value and "?" not in value):
             continue
-        # One finding per statement, at its first pattern: console policies list ten of them.
-        first, covered = patterns[0]
-        others = (
-            f" and {len(patterns) - 1} more pattern{'s' if len(patterns) > 2 else ''}"
-            if len(patterns) > 1
-            else ""
-        )
-        total = len(frozenset().union(*(c for _, c in patterns)))
-        verb = (
-            "grants every KMS action it matches"
-            if len(patterns) == 1
-            else "grant every KMS action they match"
-        )
-        yield target.report(
-            RULE,
-            f"`{first.value}`{others} {verb} ({total} in all), including ones added later",
-            first.span,
-            facts.statement,
-        )
+        if not covered:
+            continue  # matches no KMS action: KMS085, or another service's pattern
+        if covered == everything and skip_all_of_kms:
+            continue
+        patterns.append((index, value, covered))
+    if not patterns:
+        return None
+    # One finding per statement, at its first pattern: console policies list ten of them.
+    index, first, _ = patterns[0]
+    others = (
+        f" and {len(patterns) - 1} more pattern{'s' if len(patterns) > 2 else ''}"
+        if len(patterns) > 1
+        else ""
+    )
+    total = len(frozenset().union(*(c for _, _, c in patterns)))
+    verb = "grants every KMS action it matches" if len(patterns) == 1 else "grant every KMS action they match"
+    return index, f"`{first}`{others} {verb} ({total} in all), including ones added later"
 
 
 RULE = PolicyRule(
