@@ -30,7 +30,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from kmspolicy.model import Finding
 from kmspolicy.parse.context import INPUT_ERROR_RULES, ReadContext
 from kmspolicy.parse.source import SourceSet
-from kmspolicy.parse.yamlload import load_yaml
 
 # Keys that name an array element whatever its position: statements, grants, Terraform resources,
 # IAM entities and policies in snapshots.
@@ -71,6 +70,8 @@ def _document(file: str, text: str) -> Any:
         pass
     # The parser's own YAML reading, so that pointers agree (CloudFormation short forms become their
     # long forms) and alias bombs are refused; its findings were reported when the file was parsed.
+    from kmspolicy.parse.yamlload import load_yaml  # only YAML inputs need PyYAML
+
     loaded = load_yaml(text, ReadContext(file=file, sources=SourceSet()))
     return loaded if isinstance(loaded, dict | list) else _UNPARSED
 

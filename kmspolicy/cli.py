@@ -560,6 +560,8 @@ def diff(
         account=account,
         trusted_accounts=trusted_account or (),
         trusted_orgs=trusted_org or (),
+        # paths through roles exist only where the inputs describe principals (snapshots, templates)
+        transitive=bool(old_account.principals and new_account.principals),
     )
     typer.echo(render_diff(result, format.value, removed=removed), nl=False)  # type: ignore[arg-type]
     raise typer.Exit(1 if result.added else 0)

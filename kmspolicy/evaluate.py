@@ -2033,7 +2033,7 @@ def statement_matches(
     return StatementMatch(matched, element, why)
 
 
-_EMPTY = Situation()
+_EMPTY = Situation.trusted()
 
 
 # --------------------------------------------------------------------------- many decisions at once

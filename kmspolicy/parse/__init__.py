@@ -27,7 +27,6 @@ from kmspolicy.parse.source import (
     load_json_text,
     read_file_text,
 )
-from kmspolicy.parse.yamlload import load_yaml
 
 __all__ = ["ParseResult", "detect_kind", "parse_paths", "parse_text"]
 
@@ -139,7 +138,12 @@ def _read_text(text: str, ctx: ReadContext, kind: InputKind | None, *, yaml: boo
     """Decode and read one file's text; `yaml=None` decides JSON or YAML from the first character."""
     if yaml is None:
         yaml = not text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
-    obj = load_yaml(text, ctx) if yaml else load_json_text(text, ctx)
+    if yaml:
+        from kmspolicy.parse.yamlload import load_yaml  # PyYAML costs a JSON-only run 10 ms of start-up
+
+        obj = load_yaml(text, ctx)
+    else:
+        obj = load_json_text(text, ctx)
     if obj is None:
         return None
     document = _read_document(obj, ctx, kind)

@@ -345,7 +345,15 @@ def exposure_cause(facts: StatementFacts) -> tuple[Cause, Condition | None]:
     """
     conditions = facts.statement.conditions
     for c in conditions:
-        if c.key_lower in ACCOUNT_PINNING_KEYS and c.operator is not None and c.operator.if_exists:
+        # a negated operator already holds on a missing key: there IfExists adds nothing, and the
+        # statement is negated-only (rule 5) rather than an IfExists gap
+        operator = c.operator
+        if (
+            c.key_lower in ACCOUNT_PINNING_KEYS
+            and operator is not None
+            and operator.if_exists
+            and not operator.negated
+        ):
             return "ifexists-identity", c
     for c in conditions:
         pinning = c.key_lower in ACCOUNT_PINNING_KEYS and c.operator is not None and not c.operator.negated

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from kmspolicy.model import Finding, PolicyKind, Principal, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.grant_authority import CREATE_GRANT, for_aws_resources_only
-from kmspolicy.rules.statements import all_kms_actions, is_account_root
+from kmspolicy.rules.statements import all_kms_actions
 
 _ADMIN = frozenset({"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"})
 
@@ -48,7 +48,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         if not facts.allow:
             continue
         # Principals that can hold both roles: not `*`, and not an account (its root only delegates).
-        named = [(p, v) for p, v in facts.principal_values("AWS") if v != "*" and not is_account_root(v)]
+        named = facts.named_principals("AWS")
         if not named:
             continue
         unlimited_grants = facts.covers(CREATE_GRANT) and not for_aws_resources_only(facts)

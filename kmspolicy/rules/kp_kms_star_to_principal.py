@@ -29,36 +29,11 @@ console's administrator list for administrators.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, PolicyKind, Principal, Severity, Unknown
+from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.statements import StatementFacts, all_kms_actions, is_account_root
-
-# A template value that can only be one role, user or session: an ARN spelt by `Fn::Sub`/`Fn::Join`
-# with a principal path, the `Arn` attribute of a template resource (an account has none), or a
-# Terraform role or user ARN known after apply. A bare `Ref` may be an account id and is not judged.
-_NAMED_TEMPLATE_VALUE = re.compile(
-    r"^(?:(?:Sub|Join)\(arn:(?:\$\{[^}]*\}|[^:]*):(?:iam|sts)::(?:\$\{[^}]*\}|[^:]*):"
-    r"(?:role|user|assumed-role|federated-user)/"
-    r"|GetAtt\([^.()]+\.Arn\)$"
-    r"|(?:\S+\.)?aws_iam_(?:role|user)\.\S+\.arn )"
-)
-
-
-def named_principals(facts: StatementFacts) -> list[tuple[Principal, str]]:
-    """The statement's principals that are one role, user, session or service (not `*`, not an
-    account), each with its text: the value, or a template expression not known before deployment."""
-    named = []
-    for p in facts.principals:
-        value = p.value
-        if isinstance(value, Unknown):
-            if p.type == "AWS" and _NAMED_TEMPLATE_VALUE.match(value.expr):
-                named.append((p, value.expr))
-        elif value != "*" and not (p.type == "AWS" and is_account_root(value)):
-            named.append((p, value))
-    return named
+from kmspolicy.rules.statements import all_kms_actions
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -71,7 +46,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         star = next((item for item, acts in facts.item_actions if acts == everything), None)
         if star is None:
             continue
-        named = [text for _, text in named_principals(facts)]
+        named = [text for _, text in facts.named_principals()]
         if named:
             who = ", ".join(f"`{v}`" for v in named[:2]) + (" ..." if len(named) > 2 else "")
             yield target.report(

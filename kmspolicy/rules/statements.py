@@ -33,6 +33,17 @@ def principal_account(value: str) -> str | None:
     return None
 
 
+# A template value that can only be one role, user or session: an ARN spelt by `Fn::Sub`/`Fn::Join`
+# with a principal path, the `Arn` attribute of a template resource (an account has none), or a
+# Terraform role or user ARN known after apply. A bare `Ref` may be an account id and is not judged.
+_NAMED_TEMPLATE_VALUE = re.compile(
+    r"^(?:(?:Sub|Join)\(arn:(?:\$\{[^}]*\}|[^:]*):(?:iam|sts)::(?:\$\{[^}]*\}|[^:]*):"
+    r"(?:role|user|assumed-role|federated-user)/"
+    r"|GetAtt\([^.()]+\.Arn\)$"
+    r"|(?:\S+\.)?aws_iam_(?:role|user)\.\S+\.arn )"
+)
+
+
 @lru_cache(maxsize=8192)
 def is_account_root(value: str) -> bool:
     """An account principal (`123456789012` or `arn:<partition>:iam::123456789012:root`)."""
@@ -179,6 +190,21 @@ class StatementFacts:
         for p in self.principals:
             if p.type == kind and isinstance(p.value, str):
                 yield p, p.value
+
+    def named_principals(self, kind: str | None = None) -> list[tuple[Principal, str]]:
+        """The principals that are one role, user, session or service (not `*`, not an account), of
+        `kind` or any, each with its text: the value, or a template expression that can only be one."""
+        named = []
+        for p in self.principals:
+            if kind is not None and p.type != kind:
+                continue
+            value = p.value
+            if isinstance(value, Unknown):
+                if p.type == "AWS" and _NAMED_TEMPLATE_VALUE.match(value.expr):
+                    named.append((p, value.expr))
+            elif value != "*" and not (p.type == "AWS" and is_account_root(value)):
+                named.append((p, value))
+        return named
 
     # ------------------------------------------------------------------ conditions
 
