@@ -8,7 +8,10 @@ their keys, and the roles with trust policies; the KMS actions their statements 
 request under both versions, first with the plain context, then with every witness context built from
 the condition values of both versions, SCPs and RCPs included (so a loosened `StringLike`, a dropped
 `aws:PrincipalOrgID` or an RCP that admits one more VPC endpoint is found with values that satisfy NEW
-and not OLD). A change carries its witness: a concrete request
+and not OLD); the stand-ins for other accounts are also placed in the organisations the conditions
+name or match, the trusted ones and the account's own excepted (`witness.StandIn`: `Principal: *` with
+`StringLike aws:PrincipalOrgID o-*` is new access, witnessed by a principal in `o-kmspolicyx`). A
+change carries its witness: a concrete request
 that NEW allows and OLD denies (or the reverse, `removed=True`).
 
 When both inputs are accounts (snapshots, not single policies or templates), the change also covers
@@ -53,7 +56,7 @@ from kmspolicy.review.graph import (
     trust_targets,
 )
 from kmspolicy.review.questions import Reach, Step, who_can
-from kmspolicy.review.witness import witness_contexts
+from kmspolicy.review.witness import StandIn, witness_contexts
 
 _WITNESS_LIMIT = 512
 
@@ -210,6 +213,9 @@ def diff(
             | _actions_of(_all_policies(new_account), new_account.keys)
         )
     )
+    # a stand-in for other accounts may be in any organisation but the trusted ones and the account's own
+    own_orgs = {a.org_id for a in (old_account, new_account) if a.org_id}
+    stand_in = StandIn(orgs | own_orgs)
     nodes = sorted(set(old_v.actors) | set(new_v.actors))
     keys = {**old_v.keys, **new_v.keys}
     resources = [(arn, sorted(a for a in wanted if applicable(key, a))) for arn, key in sorted(keys.items())]
@@ -225,7 +231,11 @@ def diff(
             # a request names in kms:RequestAlias an alias of the key (in either version), nothing else
             aliases = [a.split(":", 5)[-1] for v in versions for a in v.aliases_of(resource)]
             contexts = witness_contexts(
-                policies, grants, limit=_WITNESS_LIMIT, only={"kms:requestalias": aliases}
+                policies,
+                grants,
+                limit=_WITNESS_LIMIT,
+                only={"kms:requestalias": aliases},
+                stand_in=stand_in if actor.org_unknown else None,
             )
             for act in acts:
                 changes.extend(_compare(actor, resource, act, contexts, old_v, new_v))

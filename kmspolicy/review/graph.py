@@ -59,7 +59,7 @@ from kmspolicy.model import (
     StatementRef,
     Unknown,
 )
-from kmspolicy.review.witness import contexts_from
+from kmspolicy.review.witness import StandIn, contexts_from, direct
 
 DEFAULT_ACTIONS: tuple[str, ...] = (
     "kms:Decrypt",
@@ -134,6 +134,12 @@ class Actor:
     external: bool
     label: str
     hypothetical: bool = False  # stands for principals the input does not describe (other accounts, `*`)
+
+    @property
+    def org_unknown(self) -> bool:
+        """Stands for the principals of an account the input does not describe (`*`, an external account):
+        which organisation they are in is unknown, so a witness may place them in one (`witness.StandIn`)."""
+        return self.hypothetical and self.kind in ("any", "external")
 
 
 @dataclass
@@ -368,6 +374,7 @@ class _Builder:
         self.owner = account.account_id or "111122223333"
         self.trusted = trusted | {self.owner}
         self.orgs = orgs
+        self.stand_in = StandIn(orgs | ({account.org_id} if account.org_id else set()))
         self.scps = org_levels(account.scps, self.owner)
         self.rcps = org_levels(account.rcps, self.owner)
         import networkx as nx
@@ -679,14 +686,15 @@ class _Builder:
         grid = evaluate_grid([subjects[i] for i in chosen], [target], actions)
         # subjects that evaluate_grid decided together (one Decision object) stay alike under any request
         # context, so a witness found for one of them holds for all
-        denied: dict[tuple[int, str], list[int]] = defaultdict(list)
+        # (a stand-in whose organisation is unknown has witnesses of its own: kept apart)
+        denied: dict[tuple[int, str, bool], list[int]] = defaultdict(list)
         for (i, _, action), decision in grid.items():
             if decision.effect == "ALLOW":
                 emit(chosen[i], action, decision, {})
             else:
-                denied[(id(decision), action)].append(chosen[i])
+                denied[(id(decision), action, actors[chosen[i]].org_unknown)].append(chosen[i])
         policy = target.key_policy or target.key.policy
-        for (_, action), group in denied.items():
+        for (_, action, org_unknown), group in denied.items():
             subject = subjects[group[0]]
             # an SCP or RCP condition can be the only one that asks for a value (a Deny unless
             # `aws:SourceVpce` is ...): its values are witnesses too
@@ -696,11 +704,15 @@ class _Builder:
                 id(target),
                 action,
                 subject.principal if target.grants else None,
+                org_unknown,
                 *(id(p) for p in policies),
             )
             contexts = self._contexts.get(signature)
             if contexts is None:
-                contexts = _witnesses(policies, target.grants, action, subject.principal, target.key.aliases)
+                stand_in = self.stand_in if org_unknown else None
+                contexts = _witnesses(
+                    policies, target.grants, action, subject.principal, target.key.aliases, stand_in
+                )
                 self._contexts[signature] = contexts
             if not contexts:
                 continue
@@ -855,27 +867,52 @@ class _Builder:
     def _by_grant(self, actor: Actor, arn: str, held: set[str]) -> None:
         target = self.targets[arn]
         situation = situation_of(actor.subject, target)
+        bases = self._self_grant_contexts(actor, target)
         for action in self.actions:
             operation = action.split(":", 1)[1]
             if action in held or operation not in GRANT_OPERATIONS:
                 continue
-            # the CreateGrant call needs what made it ALLOW (a ViaService, MFA) plus the grant's own keys
-            base = self.g.edges[actor.node, arn, "access:kms:CreateGrant"]["conditions"]
-            context = {
-                **base,
-                "kms:GrantOperations": (operation,),
-                "kms:GranteePrincipal": actor.subject.principal,
-            }
-            enabling = evaluate(
-                situation,
-                Request(
-                    principal=actor.subject.principal, action="kms:CreateGrant", resource=arn, context=context
-                ),
-                trace=False,
-            )
-            if enabling.effect != "ALLOW":
-                continue
-            self._with_grant(actor, arn, action, enabling, context)
+            for base in bases:
+                context = {
+                    **base,
+                    "kms:GrantOperations": (operation,),
+                    "kms:GranteePrincipal": actor.subject.principal,
+                }
+                enabling = evaluate(
+                    situation,
+                    Request(
+                        principal=actor.subject.principal,
+                        action="kms:CreateGrant",
+                        resource=arn,
+                        context=context,
+                    ),
+                    trace=False,
+                )
+                if enabling.effect == "ALLOW":
+                    self._with_grant(actor, arn, action, enabling, context)
+                    break
+
+    def _self_grant_contexts(self, actor: Actor, target: Target) -> list[dict[str, ContextValue]]:
+        """The contexts to try a CreateGrant to itself with, besides the grant's own keys: what made the
+        actor's CreateGrant ALLOW (a `kms:EncryptionContext:*`, MFA) when it could send that itself.
+
+        A principal granting itself calls KMS directly, so a context that only an AWS service's call on its
+        behalf carries (`witness.SERVICE_ONLY`: `kms:ViaService`, `kms:GrantIsForAWSResource`, ...) is not
+        its to send (W36): the grant a service creates is for the service's resource, not one the
+        principal words. Such a witness is replaced by the direct-call witnesses of CreateGrant, if any."""
+        base = self.g.edges[actor.node, str(target.key.arn), "access:kms:CreateGrant"]["conditions"]
+        if direct([base]):
+            return [base]
+        subject = actor.subject
+        org = (*level_policies(subject.scps), *level_policies(target.rcps))
+        policies = (
+            target.key_policy or target.key.policy,
+            *subject.identity_policies,
+            subject.permission_boundary,
+            *org,
+        )
+        found = _witnesses(policies, target.grants, "kms:CreateGrant", subject.principal, target.key.aliases)
+        return direct([{}, *found])
 
     def _with_grant(
         self, actor: Actor, arn: str, action: str, enabling: Decision, context: dict[str, ContextValue]
@@ -1313,12 +1350,14 @@ def _witnesses(
     action: str,
     principal: str,
     aliases: Iterable[str] = (),
+    stand_in: StandIn | None = None,
 ) -> list[dict[str, ContextValue]]:
     """Witness contexts for one denied request, from the statements that cover its action and the grants
     that name its caller and list the operation: only their conditions can change the answer.
 
     A caller names in `kms:RequestAlias` only an alias that points at the key (`aliases`); naming
-    another takes an alias change first (`_Builder._by_alias`)."""
+    another takes an alias change first (`_Builder._by_alias`). A `stand_in` caller's organisation is a
+    witness value too."""
     conditions = [
         condition
         for policy in policies
@@ -1333,7 +1372,7 @@ def _witnesses(
         g for g in grants if g.grantee_principal in (principal, account_root) and operation in g.operations
     ]
     only = {"kms:requestalias": [_alias_name(a) for a in aliases]}
-    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only)[1:]
+    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only, stand_in=stand_in)[1:]
 
 
 def level_policies(levels: Sequence[PolicyLevel] | None) -> tuple[Policy, ...]:

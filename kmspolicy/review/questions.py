@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import Field
 
@@ -108,14 +108,21 @@ def _assume_in(ag: AccessGraph, node: str) -> tuple[tuple[str, Step], ...]:
     return found
 
 
-def who_can(ag: AccessGraph, key: str, action: str) -> KeyAccess:
+def who_can(
+    ag: AccessGraph, key: str, action: str, *, through: Callable[[str], bool] | None = None
+) -> KeyAccess:
     """Every principal that can perform `action` on `key`, with a shortest path (breadth-first from it;
-    among equally short paths, direct access first, then callers by name)."""
+    among equally short paths, direct access first, then callers by name).
+
+    `through` limits the paths to those whose roles assumed on the way all pass it: a role that fails it
+    is listed, if it reaches the key, but who reaches the key only by assuming it is not."""
     finals = _finals(ag, key, action)
     paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
     queue = deque(sorted(finals, key=lambda n: (finals[n].kind != "access", n)))
     while queue:
         node = queue.popleft()
+        if through is not None and not through(node):
+            continue
         for source, step in _assume_in(ag, node):
             if source not in paths:
                 paths[source] = [step, *paths[node]]

@@ -4,13 +4,19 @@ A request that the plain direct-call context does not satisfy may still be allow
 sets an encryption context, calls through a service or an endpoint, or uses MFA. The graph and `diff`
 retry denied requests with contexts built here and record the one that the evaluator allowed. Only
 keys the caller controls are used: identity keys (`aws:PrincipalArn`, `aws:PrincipalOrgID`,
-`aws:PrincipalTag/*`, ...) and resource keys are never invented.
+`aws:PrincipalTag/*`, ...) and resource keys are never invented, with one exception: a stand-in for
+the principals of accounts the input does not describe (`*`, another account) may be in any
+organisation, so its `aws:PrincipalOrgID` is a witness value too (`StandIn`).
+
+Some keys only a request that an AWS service makes on the caller's behalf carries (`SERVICE_ONLY`);
+`direct` drops the contexts with them where the caller must make the call itself.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from kmspolicy.model import Condition, ContextValue, Grant, Policy, Unknown
 
@@ -42,7 +48,23 @@ _CONTROLLED = frozenset(
         "aws:tagkeys",
     }
 )
+# Keys that AWS sets only when an integrated service calls on the principal's behalf (§3.1, §3.3): a
+# principal calling KMS itself cannot send them (W36: `kms:GrantIsForAWSResource` is never true then).
+SERVICE_ONLY = frozenset(
+    {
+        "kms:viaservice",
+        "kms:grantisforawsresource",
+        "aws:viaawsservice",
+        "aws:calledvia",
+        "aws:calledviafirst",
+        "aws:calledvialast",
+    }
+)
 _FILLER = "kmspolicy-x"
+_ORG_KEY = "aws:principalorgid"
+# an organisation id that no policy names: `o-` and lower-case letters, as real ids are
+_ORG_FILLER = "kmspolicyx"
+_NO_ORG = "o-" + _ORG_FILLER
 _PRODUCT_LIMIT = 256
 _PER_KEY_LIMIT = 6
 
@@ -52,6 +74,42 @@ Context = dict[str, ContextValue]
 def controlled(key_lower: str) -> bool:
     """Whether the caller chooses this condition key's value in its request."""
     return key_lower in _CONTROLLED or key_lower.startswith(_CONTROLLED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """The caller stands for principals of accounts the input does not describe: whichever organisation
+    they are in is theirs to have, except `excluded` (the trusted organisations and the account's own,
+    which other nodes of the graph stand for).
+
+    Its `aws:PrincipalOrgID` witnesses are the ids the conditions write, patterns filled in with an id
+    they match (`o-*` -> `o-kmspolicyx`), and `o-kmspolicyx` (an organisation no policy names). A literal
+    id is used only when `excluded` names some organisation: otherwise nothing says which is the owner's
+    own, and the one a policy pins is most likely it (as `kmspolicy.rules.exposure.owner_org` reads it).
+    """
+
+    excluded: frozenset[str] = frozenset()
+
+    def orgs(self, conditions: Iterable[Condition]) -> list[str]:
+        found: list[str] = []
+        for condition in conditions:
+            if condition.key_lower != _ORG_KEY:
+                continue
+            for value in condition.values:
+                if isinstance(value, Unknown) or "${" in value:
+                    continue
+                if "*" in value or "?" in value:
+                    found.append(value.replace("*", _ORG_FILLER).replace("?", "x"))
+                elif self.excluded:
+                    found.append(value)
+            found.append(_NO_ORG)
+        excluded = {o.lower() for o in self.excluded}
+        return [o for o in dict.fromkeys(found) if o.lower() not in excluded]
+
+
+def direct(contexts: Iterable[Context]) -> list[Context]:
+    """The contexts a principal can send calling KMS itself: none with a `SERVICE_ONLY` key."""
+    return [c for c in contexts if not any(k.lower() in SERVICE_ONLY for k in c)]
 
 
 def _values_for(condition: Condition) -> list[str]:
@@ -80,8 +138,14 @@ def _values_for(condition: Condition) -> list[str]:
     return out
 
 
-def _candidates(conditions: Iterable[Condition], grants: Iterable[Grant]) -> dict[str, list[str]]:
+def _candidates(
+    conditions: list[Condition], grants: Iterable[Grant], stand_in: StandIn | None
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
+    if stand_in is not None:
+        orgs = stand_in.orgs(conditions)
+        if orgs:
+            found[_ORG_KEY] = orgs
     for condition in conditions:
         if controlled(condition.key_lower):
             bucket = found.setdefault(condition.key_lower, [])
@@ -108,9 +172,10 @@ def witness_contexts(
     *,
     limit: int = _PRODUCT_LIMIT,
     only: Mapping[str, Iterable[str]] | None = None,
+    stand_in: StandIn | None = None,
 ) -> list[Context]:
     """Contexts to retry a denied request with, the plain context first (see `contexts_from`)."""
-    return contexts_from(conditions_of(list(policies)), grants, limit=limit, only=only)
+    return contexts_from(conditions_of(list(policies)), grants, limit=limit, only=only, stand_in=stand_in)
 
 
 def contexts_from(
@@ -119,6 +184,7 @@ def contexts_from(
     *,
     limit: int = _PRODUCT_LIMIT,
     only: Mapping[str, Iterable[str]] | None = None,
+    stand_in: StandIn | None = None,
 ) -> list[Context]:
     """Contexts built from these conditions and grant constraints, the plain context first.
 
@@ -126,10 +192,10 @@ def contexts_from(
     returned, so that no combination of conditions is missed; otherwise one context per candidate value
     and one with every key at its first value. `only` restricts a key (lower case) that the conditions
     read to the values given: the ones the caller can really send (the aliases of the key for
-    `kms:requestalias`).
+    `kms:requestalias`). With `stand_in`, the caller's organisation is a witness value too.
     """
     grant_list = list(grants)
-    candidates = _candidates(conditions, grant_list)
+    candidates = _candidates(list(conditions), grant_list, stand_in)
     for key, values in (only or {}).items():
         if key in candidates:
             candidates[key] = list(values)

@@ -7,6 +7,10 @@ the evaluator then allows a usage action (Decrypt, Encrypt, GenerateDataKey, ReE
 GenerateMac) they did not have before, once the key policy names them or a grant to them exists.
 One finding per principal and method, at the statement that allows the method.
 
+A grant to itself is a CreateGrant the principal makes directly: a CreateGrant that only a call an AWS
+service makes on its behalf satisfies (`kms:GrantIsForAWSResource` true, `kms:ViaService`,
+`aws:CalledVia`) is not an escalation, since direct calls never carry those keys (reference §3.1, W36).
+
 ## Why it is risky
 Separating key administrators from key users is the point of most key policies. An administrator
 who can put a new policy, or anyone who can create grants without constraints, is a key user in

@@ -10,6 +10,14 @@ The allow-list is the lint configuration's `decrypt_allowlist` (ARN patterns wit
 `*` for anyone). Without one, the allow-list is the zone of trust: the owner account, the trusted
 accounts and organisations, and AWS service principals.
 
+With a configured allow-list, reaching Decrypt by assuming an allow-listed role is that role's access:
+the request is the role's session, so a principal of the zone of trust (an AWS service named in the
+role's trust policy, a user of the account) that can decrypt only through allow-listed roles is not
+reported; which principals may assume the role is eff-transitive-access's concern. A principal
+outside the zone of trust is reported whichever role it goes through: the allow-list says who may
+decrypt, not who outside may become them. A path through a role that is not on the allow-list is
+reported for that role and for whoever reaches the key through it.
+
 ## Why it is risky
 Decrypt is the permission that turns stored ciphertext into data. Reviewing statements one by one
 misses access that only the combination gives: a partner account named in the key policy, an
@@ -55,12 +63,24 @@ def check(target: KeyTarget) -> Iterator[Finding]:
     if found is None:
         return
     graph, key = found
-    # without a configured allow-list, the zone of trust is the allow-list
     patterns = target.options.decrypt_allowlist
-    for reach in who_can(graph, key, DECRYPT).principals:
-        outside = reach.external if patterns is None else not _allowed(reach.principal, patterns)
-        if not outside:
-            continue
+    everyone = who_can(graph, key, DECRYPT).principals
+    if patterns is None:
+        # without a configured allow-list, the zone of trust is the allow-list
+        outside = [r for r in everyone if r.external]
+    else:
+        listed = patterns
+
+        def unlisted(node: str) -> bool:
+            return not _allowed(node, listed)
+
+        own = {r.principal: r for r in who_can(graph, key, DECRYPT, through=unlisted).principals}
+        outside = [
+            own.get(r.principal, r)
+            for r in everyone
+            if unlisted(r.principal) and (r.principal in own or r.external)
+        ]
+    for reach in outside:
         span, ref = step_span(target, reach.path[-1])
         yield target.make(
             RULE,
