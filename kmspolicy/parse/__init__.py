@@ -127,7 +127,9 @@ def _read_document(obj: object, ctx: ReadContext, kind: InputKind | None) -> Doc
         return None
     if kind in _POLICY_KINDS:
         policy = read_policy(obj, ctx, "", kind=_POLICY_KINDS[kind])
-        return Document.trusted(file=ctx.file, kind=kind, policies=(policy,) if policy is not None else ())
+        policies = (policy,) if policy is not None else ()
+        # the key-or-identity note is made here: copying the document to add it costs more than reading it
+        return Document.trusted(file=ctx.file, kind=kind, policies=policies, notes=tuple(ctx.notes))
     if kind is InputKind.SNAPSHOT:
         ctx.report(INPUT_ERROR, "an account snapshot is a folder, not a single file", "")
         return None
@@ -149,7 +151,8 @@ def _read_text(text: str, ctx: ReadContext, kind: InputKind | None, *, yaml: boo
     document = _read_document(obj, ctx, kind)
     if document is not None and ctx.notes:
         notes = tuple(dict.fromkeys((*document.notes, *ctx.notes)))
-        document = document.model_copy(update={"notes": notes})
+        if notes != document.notes:
+            document = document.model_copy(update={"notes": notes})
     return document
 
 
