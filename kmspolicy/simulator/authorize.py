@@ -12,11 +12,18 @@ Choices where the reference leaves room (all "best reading" unless the reference
 - a grant whose grantee is an account root ARN matches only that account's root user (§9 q2).
 - grants are effective when their token is in the request, or when they are at least
   `grant_consistency_seconds` (default 300, AWS's "about five minutes") old at `now`; `now` defaults to
-  the request's `aws:CurrentTime`, else to the simulator's epoch 2026-01-01T00:00:00Z (§1.5, §1.11).
+  the request's `aws:CurrentTime`; a request without a time of its own comes after every listed grant
+  (§1.5, §1.11), and its `aws:CurrentTime` is the simulator's epoch 2026-01-01T00:00:00Z.
 - `aws:ResourceTag/*` and `kms:ResourceAliases` are absent when key-policy statements are evaluated
   (IAM-only keys, §1.9, §9 q23).
 - a key-less request (`Resource` `*`) matches an identity `Resource` that is `*`, or an ARN pattern
   whose resource part matches `*` for the caller's account and `aws:RequestedRegion` (§2.4).
+- on a key-less action the resource-property keys of §3.2 are absent even when the request sets them,
+  except CreateKey's request parameters and `kms:CallerAccount` for CreateKey and the custom key store
+  operations (§3.1).
+- `aws:MultiFactorAuthPresent` is `false` for temporary credentials (role sessions, a role ARN as caller,
+  federated users) unless the request says otherwise, and absent for users, root and services (§3.3).
+- `kms:GrantIsForAWSResource` is present on the grant APIs: `true` when `kms:ViaService` is, else `false`.
 """
 
 from __future__ import annotations
@@ -41,9 +48,14 @@ from kmspolicy.model import (
 from kmspolicy.simulator.catalogue import (
     ALIAS_ACTIONS,
     CANONICAL_ACTION,
+    CREATE_KEY_DEFAULTS,
     CROSS_ACCOUNT_ACTIONS,
+    DATA_KEY_ACTIONS,
     ENCRYPTION_CONTEXT_OPERATIONS,
+    GRANT_API_ACTIONS,
     IAM_ONLY_ACTIONS,
+    KEYLESS_RESOURCE_KEYS,
+    RESOURCE_PROPERTY_KEYS,
 )
 from kmspolicy.simulator.clock import EPOCH_START
 from kmspolicy.simulator.matching import (
@@ -164,9 +176,20 @@ def _iso_time(clock: float) -> str:
 
 
 def _derived_context(
-    situation: Situation, caller: Caller, key: Key | None, alias: str | None, clock: float
+    situation: Situation,
+    caller: Caller,
+    raw: Context,
+    clock: float,
+    action: str,
+    key: Key | None,
+    arn: str | None,
+    alias: str | None,
 ) -> Context:
-    """What AWS fills in by itself (§2.6, §3.1, §3.3); the request's own context is laid over it."""
+    """What AWS fills in by itself (§2.6, §3.1, §3.3); the request's own context `raw` is laid over it.
+
+    `key` is the key of a key-resource action; `arn` the key or alias ARN the request names (None for
+    key-less actions); `alias` the value of kms:RequestAlias.
+    """
     # §3.3: aws:CurrentTime and aws:EpochTime are always present; they are the request's time
     ctx: Context = {
         "aws:currenttime": _iso_time(clock),
@@ -197,6 +220,10 @@ def _derived_context(
             ctx["aws:userid"] = caller.account
         if caller.kind == "federated" and caller.account:
             ctx["aws:userid"] = f"{caller.account}:{caller.arn.rsplit('/', 1)[1]}"
+        if caller.kind in ("session", "role", "federated"):
+            # §3.3: present only for temporary credentials (absent for users' and root's long-term keys);
+            # false unless the request says the session was made with MFA
+            ctx["aws:multifactorauthpresent"] = "false"
     if caller.kind != "service":  # §3.3: a service principal has no principal tags and no organisation
         for tag, value in situation.caller_tags.items():
             ctx[f"aws:principaltag/{tag.lower()}"] = value
@@ -205,12 +232,25 @@ def _derived_context(
         if situation.caller_org_paths:
             ctx["aws:principalorgpaths"] = situation.caller_org_paths
     ctx["aws:securetransport"] = "true"
+    # §3.3: aws:ViaAWSService is always present, true when a service uses the caller's credentials, which is
+    # when kms:ViaService is present
+    via = "true" if raw.get("kms:viaservice") else "false"
+    ctx["aws:viaawsservice"] = via
+    if action in GRANT_API_ACTIONS:
+        ctx["kms:grantisforawsresource"] = via  # §3.1: true only when an integrated service calls
+    # §3.3: aws:RequestedRegion (the endpoint's Region, that of the key or alias) and aws:ResourceAccount
+    # (the key's or alias's owner)
+    account = _key_account(key)
+    region = key.region if key is not None else None
+    if (account is None or region is None) and arn is not None:
+        parts = split_arn(arn)
+        if parts is not None:
+            account, region = account or parts[4], region or parts[3]
+    if account:
+        ctx["aws:resourceaccount"] = account
+    if region:
+        ctx["aws:requestedregion"] = region
     if key is not None:
-        account = _key_account(key)
-        if account:
-            ctx["aws:resourceaccount"] = account
-        if key.region:
-            ctx["aws:requestedregion"] = key.region
         ctx["kms:keyspec"] = ctx["kms:customermasterkeyspec"] = key.key_spec
         ctx["kms:keyusage"] = ctx["kms:customermasterkeyusage"] = key.key_usage
         ctx["kms:keyorigin"] = key.origin
@@ -221,9 +261,64 @@ def _derived_context(
             ctx["kms:resourcealiases"] = tuple(key.aliases)
         for tag, value in key.tags.items():
             ctx[f"aws:resourcetag/{tag.lower()}"] = value
+    elif action == "kms:CreateKey":
+        ctx.update(CREATE_KEY_DEFAULTS)
+        if str(raw.get("kms:multiregion")).lower() == "true":
+            ctx["kms:multiregionkeytype"] = "PRIMARY"  # §3.1: a new multi-Region key is a primary
+    # §3.1: kms:CustomerMasterKeySpec/-Usage are synonyms of kms:KeySpec/-Usage, also of the request's
+    for name, synonym in _SYNONYMS:
+        if name in raw and synonym not in raw:
+            ctx[synonym] = raw[name]
+    # §3.1: the algorithm actually used, which data-key operations fix; for Encrypt/Decrypt without the
+    # parameter the reference is unsure (§9 q6), so there it is the request's (the API fills it in)
+    if action in DATA_KEY_ACTIONS:
+        ctx["kms:encryptionalgorithm"] = "SYMMETRIC_DEFAULT"
     if alias is not None:
         ctx["kms:requestalias"] = alias
     return ctx
+
+
+_SYNONYMS = (
+    ("kms:keyspec", "kms:customermasterkeyspec"),
+    ("kms:customermasterkeyspec", "kms:keyspec"),
+    ("kms:keyusage", "kms:customermasterkeyusage"),
+    ("kms:customermasterkeyusage", "kms:keyusage"),
+)
+_EC_PREFIX = "kms:encryptioncontext:"
+_REQUEST_TAG = "aws:requesttag/"
+_LISTED_PREFIXES = (_EC_PREFIX, _REQUEST_TAG)
+
+
+def _read_context(request: Request) -> tuple[Context, Context]:
+    """The request's context by lower-case key, and what AWS lists from it: kms:EncryptionContextKeys
+    (§3.1) and aws:TagKeys (§3.3), the request's context and tag keys as written."""
+    raw: Context = {}
+    context_keys: list[str] = []
+    tag_keys: list[str] = []
+    for written, value in request.context.items():
+        lowered = written.lower()
+        raw[lowered] = value
+        if lowered.startswith(_LISTED_PREFIXES):
+            if lowered.startswith(_EC_PREFIX):
+                context_keys.append(written[len(_EC_PREFIX) :])
+            else:
+                tag_keys.append(written[len(_REQUEST_TAG) :])
+    listed: Context = {}
+    if context_keys:
+        listed["kms:encryptioncontextkeys"] = tuple(context_keys)
+    if tag_keys:
+        listed["aws:tagkeys"] = tuple(tag_keys)
+    return raw, listed
+
+
+def _without_resource_properties(ctx: Context, action: str) -> Context:
+    """§3.2: resource-property keys can never be satisfied on a key-less action, whoever sets them."""
+    keep = KEYLESS_RESOURCE_KEYS.get(action, frozenset())
+    return {
+        k: v
+        for k, v in ctx.items()
+        if k in keep or not (k in RESOURCE_PROPERTY_KEYS or k.startswith("aws:resourcetag/"))
+    }
 
 
 _IAM_ONLY_KEYS_PREFIXES = ("aws:resourcetag/", "kms:resourcealiases")
@@ -419,9 +514,6 @@ def _grantee_matches(principal: object, caller: Caller) -> bool:
     )
 
 
-_EC_PREFIX = "kms:encryptioncontext:"
-
-
 def _encryption_context(ctx: Context) -> dict[str, str]:
     return {
         k[len(_EC_PREFIX) :]: v for k, v in ctx.items() if k.startswith(_EC_PREFIX) and isinstance(v, str)
@@ -461,16 +553,20 @@ def _child_grant_within(parent: Grant, ctx: Context) -> bool:
     )
 
 
-def _request_time(ctx: Context) -> float:
+def _request_time(ctx: Context) -> float | None:
     given = ctx.get("aws:currenttime")
-    found = epoch_seconds(given) if isinstance(given, str) else None
-    return EPOCH_START.timestamp() if found is None else found
+    return epoch_seconds(given) if isinstance(given, str) else None
 
 
-def _grant_effective(grant: Grant, request: Request, now: float, window: float) -> bool:
+def _grant_effective(grant: Grant, request: Request, now: float | None, window: float) -> bool:
+    """§1.5 simulator rule: effective when older than the consistency window or its token is in the request.
+
+    `now` is None when the request has no time of its own: a grant listed with a creation date is then
+    taken to be older than the request, which is made after the listing (best reading).
+    """
     if grant.token is not None and grant.token in request.grant_tokens:
         return True
-    if grant.creation_date is None:
+    if grant.creation_date is None or now is None:
         return True
     created = epoch_seconds(grant.creation_date)
     return created is None or now - created >= window
@@ -483,7 +579,7 @@ def _matching_grants(
     target: _Target,
     ctx: Context,
     request: Request,
-    now: float,
+    now: float | None,
     window: float,
 ) -> list[Grant]:
     operation = target.action.removeprefix("kms:")
@@ -524,7 +620,7 @@ def authorize(
 ) -> AuthzResult:
     """Decide one request literally per kms-authorization.md §1.10."""
     action = CANONICAL_ACTION.get(request.action.lower(), request.action)
-    raw_ctx: Context = {k.lower(): v for k, v in request.context.items()}
+    raw_ctx, listed = _read_context(request)
     caller = parse_caller(request.principal, raw_ctx.get("aws:principalarn"))
     key = situation.key if situation.key is not None and isinstance(situation.key.arn, str) else None
     key_arn = key.arn if key is not None and isinstance(key.arn, str) else None
@@ -534,21 +630,31 @@ def authorize(
     iam_only = action in IAM_ONLY_ACTIONS or alias_half
     request_alias = None
     if not iam_only:
+        # §3.1 kms:RequestAlias: the request's KeyId is an alias name or an alias ARN
         if ":alias/" in resource:
             request_alias = "alias/" + resource.split(":alias/", 1)[1]
+        elif resource.startswith("alias/"):
+            request_alias = resource
         if key_arn is not None:
             resource = key_arn
         elif ":key/" in resource:
             key_arn = resource
     target = _Target(action=action, key_arn=None if iam_only else key_arn, resource=resource)
 
-    clock = _request_time(raw_ctx) if now is None else now.timestamp()
-    derived = _derived_context(situation, caller, None if iam_only else key, request_alias, clock)
-    # §3.1: kms:EncryptionContextKeys is the set of the request's context keys, as written
-    context_keys = tuple(k[len(_EC_PREFIX) :] for k in request.context if k.lower().startswith(_EC_PREFIX))
-    if context_keys:
-        derived["kms:encryptioncontextkeys"] = context_keys
-    ctx = {**derived, **raw_ctx}
+    grant_clock: float | None
+    if now is not None:
+        clock = grant_clock = now.timestamp()
+    else:
+        grant_clock = _request_time(raw_ctx)  # None: no time of its own (§1.5, `_grant_effective`)
+        clock = EPOCH_START.timestamp() if grant_clock is None else grant_clock
+    arn = resource if alias_half else (None if iam_only else key_arn)
+    ctx = _derived_context(
+        situation, caller, raw_ctx, clock, action, None if iam_only else key, arn, request_alias
+    )
+    ctx.update(listed)
+    ctx.update(raw_ctx)
+    if action in IAM_ONLY_ACTIONS:
+        ctx = _without_resource_properties(ctx, action)
     kp_ctx = ctx
     if (key is not None and (key.tags or key.aliases)) or any(
         k.startswith(_IAM_ONLY_KEYS_PREFIXES) for k in raw_ctx
@@ -679,7 +785,9 @@ def authorize(
             "both the key policy and IAM allow across accounts",
         )
 
-    granted = _matching_grants(grants, key, caller, target, ctx, request, clock, grant_consistency_seconds)
+    granted = _matching_grants(
+        grants, key, caller, target, ctx, request, grant_clock, grant_consistency_seconds
+    )
     if granted:
         return AuthzResult("ALLOW", tuple(_grant_ref(g) for g in granted), "a grant allows")
 

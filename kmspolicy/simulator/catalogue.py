@@ -91,6 +91,57 @@ IAM_ONLY_ACTIONS = frozenset(
 # §1.9: the alias half of these is authorised by IAM on the alias ARN
 ALIAS_ACTIONS = frozenset({"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"})
 
+# §3.1: CreateKey's request parameters, evaluated against their defaults when omitted (§3.2)
+CREATE_KEY_DEFAULTS: dict[str, str] = {
+    "kms:keyspec": "SYMMETRIC_DEFAULT",
+    "kms:customermasterkeyspec": "SYMMETRIC_DEFAULT",
+    "kms:keyusage": "ENCRYPT_DECRYPT",
+    "kms:customermasterkeyusage": "ENCRYPT_DECRYPT",
+    "kms:keyorigin": "AWS_KMS",
+    "kms:multiregion": "false",
+}
+# §3.2 "resource-property keys need a key": never in the context of a key-less action (lower case; with
+# every `aws:resourcetag/<k>`) ...
+RESOURCE_PROPERTY_KEYS = frozenset(
+    {
+        *CREATE_KEY_DEFAULTS,
+        "kms:multiregionkeytype",
+        "kms:resourcealiases",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
+# ... except those §3.1 lists for it: CreateKey's request parameters, and kms:CallerAccount for CreateKey
+# and the custom key store operations
+KEYLESS_RESOURCE_KEYS: dict[str, frozenset[str]] = {
+    "kms:CreateKey": frozenset({*CREATE_KEY_DEFAULTS, "kms:multiregionkeytype", "kms:calleraccount"}),
+    **dict.fromkeys(
+        (
+            "kms:ConnectCustomKeyStore",
+            "kms:CreateCustomKeyStore",
+            "kms:DeleteCustomKeyStore",
+            "kms:DescribeCustomKeyStores",
+            "kms:DisconnectCustomKeyStore",
+            "kms:UpdateCustomKeyStore",
+        ),
+        frozenset({"kms:calleraccount"}),
+    ),
+}
+
+# §3.1 kms:EncryptionAlgorithm: "data-key ops always SYMMETRIC_DEFAULT"
+DATA_KEY_ACTIONS = frozenset(
+    "kms:" + a
+    for a in [
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+    ]
+)
+
+# §3.1 kms:GrantIsForAWSResource: the grant APIs that carry it
+GRANT_API_ACTIONS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"})
+
 # every IAM action of §4, for canonical spelling of case-insensitive action names
 KNOWN_ACTIONS = (
     CROSS_ACCOUNT_ACTIONS

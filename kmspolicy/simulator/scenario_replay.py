@@ -227,26 +227,37 @@ def _key(world: World, situation: Situation, request: Request, region: str) -> K
     aliases = list(model.aliases)
     if ":alias/" in request.resource:
         aliases.append("alias/" + request.resource.split(":alias/", 1)[1])
+    elif request.resource.startswith("alias/"):
+        aliases.append(request.resource)
     for name in dict.fromkeys(aliases):
         world.aliases[(account, key.region, name)] = AliasRecord(
             name, account, key.region, key.key_id, key.created, key.created
         )
         key.aliases.append(name)
+    given_time = _lower_get(request.context, "aws:currenttime")
+    timed = isinstance(given_time, str) and epoch_seconds(given_time) is not None
     for grant in situation.grants or model.grants:
-        _grant(world, key, grant)
+        if grant.key_id in (key.arn, key.key_id):  # a grant on another key has no part here (§1.5)
+            _grant(world, key, grant, timed)
     key.touch()
     return key
 
 
-def _created(world: World, grant: Grant) -> datetime:
-    """The grant's own creation date; without one it is old enough to be consistent."""
+def _created(world: World, grant: Grant, timed: bool) -> datetime:
+    """The grant's own creation date; without one it is old enough to be consistent.
+
+    A request without a time of its own is made after every grant the scenario lists (authorize.py reads
+    it so, §1.5): such a grant is never newer than a day before the world's clock.
+    """
     found = epoch_seconds(grant.creation_date) if grant.creation_date else None
+    settled = world.clock.now() - timedelta(days=1)
     if found is None:
-        return world.clock.now() - timedelta(days=1)
-    return datetime.fromtimestamp(found, UTC)
+        return settled
+    created = datetime.fromtimestamp(found, UTC)
+    return created if timed else min(created, settled)
 
 
-def _grant(world: World, key: KeyRecord, grant: Grant) -> None:
+def _grant(world: World, key: KeyRecord, grant: Grant, timed: bool) -> None:
     constraints: dict[str, dict[str, str]] = {}
     if grant.constraints and grant.constraints.encryption_context_equals is not None:
         constraints["EncryptionContextEquals"] = dict(grant.constraints.encryption_context_equals)
@@ -263,7 +274,7 @@ def _grant(world: World, key: KeyRecord, grant: Grant) -> None:
         issuing_account=issuing,
         operations=list(grant.operations),
         constraints=constraints or None,
-        created=_created(world, grant),
+        created=_created(world, grant, timed),
         token=token,
     )
     world.issued_tokens.add(token)
@@ -555,6 +566,20 @@ def _alias(operation: str) -> Builder:
     return build
 
 
+def _multi_region(operation: str, member: str, context_key: str) -> Builder:
+    """ReplicateKey and UpdatePrimaryRegion name another Region: the request's, else not the key's."""
+
+    def build(call: _Call) -> str:
+        call.params.pop("GrantTokens", None)
+        region = _context_value(call.request, context_key)
+        if not isinstance(region, str):
+            region = "us-west-2" if call.region != "us-west-2" else DEFAULT_REGION
+        call.params[member] = region
+        return operation
+
+    return build
+
+
 def _create_grant(call: _Call) -> str:
     operations = _context_value(call.request, "kms:GrantOperations")
     call.params["Operations"] = (
@@ -633,6 +658,8 @@ _BUILDERS: dict[str, Builder] = {
     "creategrant": _create_grant,
     "revokegrant": _grant_op("RevokeGrant"),
     "retiregrant": _grant_op("RetireGrant"),
+    "replicatekey": _multi_region("ReplicateKey", "ReplicaRegion", "kms:ReplicaRegion"),
+    "updateprimaryregion": _multi_region("UpdatePrimaryRegion", "PrimaryRegion", "kms:PrimaryRegion"),
     "getkeylastusage": _plain("GetKeyLastUsage"),
     "deleteimportedkeymaterial": _plain("DeleteImportedKeyMaterial"),
     "getparametersforimport": _plain("GetParametersForImport"),

@@ -369,6 +369,35 @@ def test_iam_only_operations(estate: Estate) -> None:
     estate.alice.list_keys()
 
 
+def test_resource_property_keys_are_dead_on_key_less_actions(estate: Estate) -> None:
+    """§3.2: kms:ViaService and kms:CallerAccount never hold on ListKeys, even when a service calls it;
+    CreateKey has kms:CallerAccount (§3.1)."""
+    estate.world.put_identity_policy(
+        estate.app_role,
+        "through-s3",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:ListKeys", "kms:CreateKey"],
+                    "Resource": "*",
+                    "Condition": {"StringLike": {"kms:ViaService": "*", "kms:CallerAccount": A}},
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:CreateKey",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"kms:CallerAccount": A}},
+                },
+            ],
+        },
+    )
+    _denied(estate.world.service_client("s3", estate.app.principal, REGION).list_keys)
+    _denied(estate.app.list_keys)
+    estate.app.create_key()
+
+
 def test_alias_operations_need_the_alias_and_the_key(estate: Estate) -> None:
     key = new_key(estate.alice)
     estate.world.put_identity_policy(

@@ -349,3 +349,29 @@ def test_replicate_key_needs_create_key_in_the_replica_region(estate: Estate) ->
         bob.replicate_key(KeyId=key, ReplicaRegion="eu-west-1")
     assert err.value.code == "AccessDeniedException"
     assert "kms:CreateKey" in err.value.message
+
+
+def test_replica_half_is_authorised_on_the_replicas_properties(estate: Estate) -> None:
+    """§1.10 ReplicateKey: kms:CreateKey in the replica Region is about the replica (a multi-Region
+    replica of the primary's spec), not about CreateKey's defaults (§3.1, §3.2)."""
+    key = new_key(estate.alice, MultiRegion=True)
+    estate.world.put_identity_policy(
+        estate.alice.principal,
+        "replicas-only",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": "kms:CreateKey",
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"kms:MultiRegionKeyType": "REPLICA"}},
+                }
+            ],
+        },
+    )
+    for params in ({}, {"MultiRegion": True}):  # single-Region (no key type), and a new primary
+        with pytest.raises(KMSError, match="AccessDeniedException"):
+            estate.alice.create_key(**params)
+    replica = estate.alice.replicate_key(KeyId=key, ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    assert replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"

@@ -572,8 +572,17 @@ def replicate_key(call: Call) -> dict[str, Any]:
             "_model": None,
         }
     )
-    # the replica-Region half: kms:CreateKey there (and kms:TagResource with tags), IAM only (§1.10)
-    call.authorize("kms:CreateKey", None, extra={"aws:RequestedRegion": region, **tag_context(tags)})
+    # the replica-Region half: kms:CreateKey there (and kms:TagResource with tags), IAM only (§1.10); its
+    # key properties are the replica's, not CreateKey's defaults (§3.1, best reading)
+    replica_keys = {
+        "aws:RequestedRegion": region,
+        "kms:KeySpec": key.spec,
+        "kms:KeyUsage": key.usage,
+        "kms:KeyOrigin": key.origin,
+        "kms:MultiRegion": "true",
+        "kms:MultiRegionKeyType": "REPLICA",
+    }
+    call.authorize("kms:CreateKey", None, extra={**replica_keys, **tag_context(tags)})
     if "Policy" in call.p:
         replica.policy = checked_policy(call, call.p["Policy"], replica, bypass)
     register(call.world, replica, key.material)
