@@ -138,6 +138,21 @@ _DATA_KEY_ACTIONS = frozenset(
     }
 )
 _GRANT_APIS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"})
+# Keys about the key a request is on, which a key-less action cannot satisfy unless it lists them (§3.2)
+_KEY_PROPERTY_KEYS = frozenset(
+    {
+        "kms:keyspec",
+        "kms:keyusage",
+        "kms:keyorigin",
+        "kms:customermasterkeyspec",
+        "kms:customermasterkeyusage",
+        "kms:multiregion",
+        "kms:multiregionkeytype",
+        "kms:resourcealiases",
+        "kms:calleraccount",
+        "kms:viaservice",
+    }
+)
 # sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity: IAM decides them cross-account
 # by the role's trust policy and the caller's identity policies, as KMS decides the cross-account actions
 _ASSUME_ROLE = "sts:assumerole"
@@ -886,15 +901,14 @@ class _Site:
         service = caller.kind == "service"
         if key == "aws:principalarn":
             return None if service else (caller.principal_arn,)
-        if key.startswith("kms:") and self.target_kind == "none" and not self._supports(key):
-            # a key-less action has no key properties, and KMS fills in only the keys it lists (§3.2:
-            # kms:CallerAccount, kms:KeySpec, ... can never hold on ListKeys)
+        if self.target_kind == "none" and self.keyless_dead(key):
             return None
         if key in ("aws:principalaccount", "kms:calleraccount"):
             return None if caller.account is None else (caller.account,)
         if key == "aws:multifactorauthpresent":
             # present for temporary credentials only: false for a session without MFA (§3.3)
-            return ("false",) if caller.kind in ("session", "federated") else None
+            # (a role ARN as the caller stands for a session of it, as for aws:PrincipalType)
+            return ("false",) if caller.kind in ("session", "role", "federated") else None
         if key == "aws:principaltype":
             kinds = {"root": "Account", "user": "User", "session": "AssumedRole", "role": "AssumedRole"}
             kind = kinds.get(caller.kind, "FederatedUser" if caller.kind == "federated" else "")
@@ -941,6 +955,14 @@ class _Site:
         if self.target_kind != "key":
             return None
         return self.ev.key_properties.get(key)
+
+    def keyless_dead(self, key: str) -> bool:
+        """A key that can never hold on this key-less action (§3.2): the key's tags, or a property of a key
+        that the action does not take as a request parameter (kms:CallerAccount, kms:KeySpec, ... on
+        ListKeys; CreateKey takes its KeySpec and states its caller's account)."""
+        if key.startswith("aws:resourcetag/"):
+            return True
+        return key in _KEY_PROPERTY_KEYS and not self._supports(key)
 
     def _supports(self, key: str) -> bool:
         """Whether the catalogue lists `key` for this action (templated keys by their prefix)."""
@@ -1003,7 +1025,12 @@ class _Req:
         self.cross = site.cross
         self.has_boundary = ev.situation.permission_boundary is not None
         self.target = site.target if site.target is not None else self._keyless_target(request)
-        self.explicit = _explicit(request) if explicit is None else explicit
+        explicit = _explicit(request) if explicit is None else explicit
+        if site.target_kind == "none":
+            # §3.2: a key-less action has no key, so its key properties can never hold, whatever the
+            # request claims; only the keys the action lists are read
+            explicit = {k: v for k, v in explicit.items() if not site.keyless_dead(k)}
+        self.explicit = explicit
         self.context = RequestContext(self.explicit, self._derive)
         self._iam_context: RequestContext | None = None
         self._key_policy_context: RequestContext | None = None

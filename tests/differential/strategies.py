@@ -580,40 +580,7 @@ def scenario_document(draw: Draw) -> Document:
     if action == "kms:RetireGrant" and grants and draw.chance(0.8):
         request["grant_id"] = draw.choice(grants)["GrantId"]
     doc["request"] = request
-    _around_evaluator_readings(doc)
     return doc
-
-
-# §3.2: resource-property keys can never be satisfied on key-less actions, except CreateKey's request
-# parameters and its kms:CallerAccount (§3.1)
-_KEYLESS_NEVER = frozenset(
-    {"kms:CallerAccount", "kms:ViaService", "kms:KeySpec", "aws:ResourceTag/env", "kms:ResourceAliases"}
-)
-_CREATE_KEY_KEEPS = frozenset({"kms:CallerAccount", "kms:KeySpec"})
-
-
-def _around_evaluator_readings(doc: Document) -> None:
-    """Keep out of the request what the simulator reads per the reference and the evaluator does not yet.
-
-    Each is a derivation for the lead to bring into the evaluator; until then the request states the key
-    itself or leaves it out, so that the two sides are compared on everything else. Remove a rule here
-    once the evaluator follows it. Makes no draws.
-    """
-    request = doc["request"]
-    context = request.get("context", {})
-    if ":role/" in request["principal"]:
-        # §3.3 aws:MultiFactorAuthPresent is present for temporary credentials: a role ARN as the caller
-        # stands for a session of it (the evaluator derives it for sessions and federated users only)
-        context.setdefault("aws:MultiFactorAuthPresent", "false")
-    if request["action"] in KEYLESS_ACTIONS:
-        # §3.2: the simulator ignores these keys on key-less actions even when the request sets them
-        kept = _CREATE_KEY_KEEPS if request["action"] == "kms:CreateKey" else frozenset()
-        for key in _KEYLESS_NEVER - kept:
-            context.pop(key, None)
-    if context:
-        request["context"] = context
-    else:
-        request.pop("context", None)
 
 
 @st.composite
