@@ -1,9 +1,12 @@
 """A misspelt or non-existent KMS or global condition key.
 
 ## What it flags
-A condition key with the `kms:` prefix that KMS does not define, and an `aws:` key that is not a
-global condition key but is close to one (a likely misspelling, such as `aws:PrincipalOrgId` spelt
-`aws:PrincipleOrgID`). Keys of other services are left alone.
+A condition key with the `kms:` prefix that KMS does not define, and an `aws:` key that is not an AWS
+global condition key: a misspelling (`aws:PrincipleOrgID`) or a name that does not exist
+(`aws:PrincipalOrganizationID` for `aws:PrincipalOrgID`). The global keys are a short, documented
+list, which the catalogue carries in full (the IAM page of global condition context keys); the
+undocumented legacy `aws:SourceOwner`, which Amazon SNS still writes into default topic policies, is
+accepted. Keys of other services (`s3:prefix`, `ec2:SourceInstanceArn`) are left alone.
 
 ## Why it is risky
 An unknown key is absent from every request: a positive condition never matches, a negated one always
@@ -20,6 +23,7 @@ The exact key name from the KMS and IAM documentation (names are case-insensitiv
 ## References
 - https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+- https://github.com/awsdocs/iam-user-guide/issues/111 (`aws:SourceOwner` stays undocumented)
 - IAM Access Analyzer "Invalid service condition key"; parliament UNKNOWN_CONDITION_FOR_ACTION
 """
 
@@ -40,9 +44,14 @@ def _known() -> dict[str, str]:
     return {k.name.lower(): k.name for k in catalog.all_condition_keys()}
 
 
+# Global keys that exist without being on the IAM list: AWS keeps `aws:SourceOwner` undocumented (it
+# was replaced by `aws:SourceAccount`) yet Amazon SNS still writes it into default topic policies.
+_UNLISTED_GLOBAL = frozenset({"aws:sourceowner"})
+
+
 def _suggestion(key: str) -> str | None:
     known = _known()
-    close = difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.85)
+    close = difflib.get_close_matches(key.lower(), list(known), n=1, cutoff=0.75)
     return known[close[0]] if close else None
 
 
@@ -50,11 +59,11 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     for facts in target.facts:
         for condition in facts.statement.conditions:
             lower = condition.key_lower
-            if not lower.startswith(("kms:", "aws:")) or info(condition) is not None:
+            if not lower.startswith(("kms:", "aws:")) or lower in _UNLISTED_GLOBAL:
+                continue
+            if info(condition) is not None:
                 continue
             suggestion = _suggestion(condition.key)
-            if lower.startswith("aws:") and suggestion is None:
-                continue  # a global key newer than the catalogue, most likely
             hint = f"; did you mean `{suggestion}`?" if suggestion else ""
             yield target.report(
                 RULE,

@@ -2,11 +2,13 @@
 
 The answer comes from the evaluator's own semantics, never from a second reading of the conditions:
 we build probe requests from an attacker (a principal in an account outside the zone of trust, with
-no organisation or an untrusted one) whose attacker-controlled context keys (encryption context,
-algorithm, source IP, transport, time, request alias, via-service, principal tags, ...) are set to
-values that satisfy the statement, taken from the policy's own condition values, while identity keys
-(caller account, principal account/ARN/org, source account/ARN, userid, ...) carry the attacker's true
-values. If `statement_matches` accepts any probe, the statement is exposed.
+no organisation or an untrusted one: a made-up one, and, when trusted organizations are configured,
+each organization the statement names that is not among them) whose attacker-controlled context
+keys (encryption context, algorithm, source IP, transport, time, request alias, via-service,
+principal tags, ...) are set to values that satisfy the statement, taken from the policy's own
+condition values, while identity keys (caller account, principal account/ARN/org, source
+account/ARN, userid, ...) carry the attacker's true values. If `statement_matches` accepts any
+probe, the statement is exposed.
 """
 
 from __future__ import annotations
@@ -74,9 +76,8 @@ ACCOUNT_PINNING_KEYS: frozenset[str] = frozenset(
     }
 )
 
-_ORG_KEYS = frozenset(
-    {"aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths"}
-)
+_PRINCIPAL_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
+_ORG_KEYS = _PRINCIPAL_ORG_KEYS | {"aws:sourceorgid", "aws:sourceorgpaths"}
 _SOURCE_KEYS = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"})
 _ACCOUNT_VALUED = frozenset(
     {"kms:calleraccount", "aws:principalaccount", "aws:sourceaccount", "aws:principalarn", "aws:sourcearn"}
@@ -131,7 +132,7 @@ def find_exposure(
     statement = facts.statement
     resource = key_arn(key, trust)
     keys = facts.condition_keys
-    orgs: tuple[str | None, ...] = (None, _ATTACKER_ORG) if keys & _ORG_KEYS else (None,)
+    orgs = _attacker_orgs(statement, trust) if keys & _ORG_KEYS else {None: ()}
     sources = (False, True) if keys & _SOURCE_KEYS else (False,)
     chosen = satisfying_context(statement)
     contexts = (chosen, {}) if chosen else (chosen,)
@@ -139,20 +140,15 @@ def find_exposure(
     # statement alone is matched, so the evaluator gets it alone to compile.
     alone = cut_policy(policy, (statement,))
     situations = {
-        org: Situation.trusted(
-            key=key,
-            key_policy=alone,
-            caller_org_id=org,
-            caller_org_paths=(f"{org}/r-probe/ou-probe/",) if org else (),
-        )
-        for org in orgs
+        org: Situation.trusted(key=key, key_policy=alone, caller_org_id=org, caller_org_paths=paths)
+        for org, paths in orgs.items()
     }
     for account in _attacker_accounts(statement, trust):
         for arn in _attacker_arns(statement, account):
-            for org in orgs:
+            for org, paths in orgs.items():
                 situation = situations[org]
                 for source in sources:
-                    identity = _identity_context(arn, account, org, statement if source else None)
+                    identity = _identity_context(arn, account, org, paths, statement if source else None)
                     for context in contexts:
                         request = Request.trusted(
                             principal=_caller(arn),
@@ -166,6 +162,34 @@ def find_exposure(
 
 
 # ---------------------------------------------------------------------------------- attacker identity
+
+
+def _attacker_orgs(statement: Statement, trust: Trust) -> dict[str | None, tuple[str, ...]]:
+    """The organizations to place the attacker in, with its organization paths: none, a made-up one,
+    and, when trusted organizations are configured, each one the statement's `aws:PrincipalOrgID` /
+    `aws:PrincipalOrgPaths` values name that is not trusted (a pin to someone else's organization
+    lets every account of it in). Without configured organizations a named one is taken to be the
+    owner's own, as `owner_org` does: it cannot be judged."""
+    orgs: dict[str | None, tuple[str, ...]] = {
+        None: (),
+        _ATTACKER_ORG: (f"{_ATTACKER_ORG}/r-probe/ou-probe/",),
+    }
+    if not trust.orgs:
+        return orgs
+    for condition in statement.conditions:
+        op = condition.operator
+        if condition.key_lower not in _PRINCIPAL_ORG_KEYS or op is None or op.negated:
+            continue
+        for value in condition.values:
+            literal = text(value)
+            if literal is None or "${" in literal:
+                continue
+            org = literal.split("/", 1)[0]
+            if _WILDCARD.search(org) or not org.startswith("o-") or trust.trusts_org(org):
+                continue
+            path = _fill(literal) if "/" in literal else f"{org}/r-probe/ou-probe/"
+            orgs[org] = (*orgs.get(org, ()), path)
+    return orgs
 
 
 def _attacker_accounts(statement: Statement, trust: Trust) -> list[str]:
@@ -222,7 +246,7 @@ def _caller(arn: str) -> str:
 
 
 def _identity_context(
-    arn: str, account: str, org: str | None, source_of: Statement | None
+    arn: str, account: str, org: str | None, paths: tuple[str, ...], source_of: Statement | None
 ) -> dict[str, ContextValue]:
     """The attacker's true identity keys; `source_of`: also the source keys of a service call it makes."""
     context: dict[str, ContextValue] = {
@@ -235,7 +259,7 @@ def _identity_context(
     }
     if org is not None:
         context["aws:PrincipalOrgID"] = org
-        context["aws:PrincipalOrgPaths"] = (f"{org}/r-probe/ou-probe/",)
+        context["aws:PrincipalOrgPaths"] = paths
     if source_of is not None:
         context["aws:SourceAccount"] = account
         for condition in source_of.conditions:
@@ -339,9 +363,11 @@ Cause = str  # "ifexists-identity" | "wildcard-identity" | "negated-only" | "via
 def exposure_cause(facts: StatementFacts) -> tuple[Cause, Condition | None]:
     """Why an exposed statement's conditions fail to keep outsiders out, most specific cause first.
 
-    Each public-access rule reports one cause, so an exposed statement gets one finding:
-    `ifexists-identity` (rule 6), `wildcard-identity` (rule 4), `negated-only` (rule 5),
-    `viaservice-only` (rule 3), `weak-condition` (rule 2), `unpinned` (rule 1).
+    Rule 1 (`kp-public-principal`) reports every exposed statement; the rule of its cause explains
+    the weakness beside it: `ifexists-identity` (rule 6), `wildcard-identity` (rule 4),
+    `negated-only` (rule 5), `viaservice-only` (rule 3), `weak-condition` (rule 2). `unpinned` (no
+    condition, or an identity pin that still lets outsiders in, such as an untrusted organization) has
+    no rule but rule 1.
     """
     conditions = facts.statement.conditions
     for c in conditions:
@@ -370,19 +396,28 @@ def exposure_cause(facts: StatementFacts) -> tuple[Cause, Condition | None]:
     return "unpinned", None
 
 
-def exposed_statements(
-    target: PolicyTarget, cause: Cause
-) -> Iterator[tuple[StatementFacts, Exposure, Condition | None]]:
-    """The key-policy Allow statements an outsider can satisfy, whose cause is `cause`."""
+def exposed(target: PolicyTarget) -> Iterator[tuple[StatementFacts, Exposure, Cause, Condition | None]]:
+    """The key-policy Allow statements an outsider can satisfy, with why (see `exposure_cause`)."""
     if not target.is_key_policy:
         return
     for facts in target.facts:
         exposure = target.exposure(facts)
-        if exposure is None:
-            continue
-        found, condition = exposure_cause(facts)
+        if exposure is not None:
+            yield facts, exposure, *exposure_cause(facts)
+
+
+def exposed_statements(
+    target: PolicyTarget, cause: Cause
+) -> Iterator[tuple[StatementFacts, Exposure, Condition | None]]:
+    """The key-policy Allow statements an outsider can satisfy, whose cause is `cause`."""
+    for facts, exposure, found, condition in exposed(target):
         if found == cause:
             yield facts, exposure, condition
+
+
+def is_probe_org(org: str | None) -> bool:
+    """Whether `org` is the made-up organization of the probes (rather than one the policy names)."""
+    return org == _ATTACKER_ORG
 
 
 def describe_actions(facts: StatementFacts, exposure: Exposure) -> str:

@@ -6,6 +6,12 @@ applies the Deny to that principal's own requests: a role's sessions are matched
 account, role and session, so the list must name the account, the role and the assumed-role
 session ARN; a user needs the account and the user.
 
+`NotPrincipal` has no wildcard for sessions: listing `assumed-role/Admin/s1` exempts that session
+only, and every other session of `Admin` stays denied, by design (the break-glass pattern). So the
+callers checked are the ones the list names: each listed session, each listed user, and, for a role
+listed without any session of it, its sessions at large (none of which can be exempt). A role
+listed with its sessions and the account is complete.
+
 ## Why it is risky
 The administrator the statement meant to exempt is denied too, often the only principal allowed to
 change the key policy: a self-inflicted lockout.
@@ -26,6 +32,7 @@ which matches the role and all its sessions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation
@@ -34,17 +41,38 @@ from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import principal_account
 
 
-def _caller(value: str) -> str | None:
-    parts = value.split(":", 5)
-    if len(parts) != 6 or not parts[4]:
-        return None
-    if parts[2] == "iam" and parts[5].startswith("role/"):
-        return f"arn:aws:sts::{parts[4]}:assumed-role/{parts[5].rsplit('/', 1)[-1]}/admin-session"
-    if parts[2] == "iam" and parts[5].startswith("user/"):
-        return value
-    if parts[2] == "sts" and parts[5].startswith("assumed-role/"):
-        return value
-    return None
+def _callers(values: list[str]) -> dict[str, str]:
+    """For each listed value that names a caller to exempt, the caller request's principal to probe.
+
+    Sessions and users are probed as themselves. A role is probed through a session only when the list
+    names none of its sessions: then no session of it is exempt, whatever its name, so the name probed
+    does not change the answer. A role listed with sessions is covered by probing those sessions.
+    """
+    sessions: set[tuple[str, str]] = set()
+    for value in values:
+        parts = value.split(":", 5)
+        if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+            role_name = parts[5].split("/")[1] if parts[5].count("/") >= 2 else ""
+            sessions.add((parts[4], role_name))
+    callers: dict[str, str] = {}
+    for value in values:
+        parts = value.split(":", 5)
+        if len(parts) != 6 or not parts[4]:
+            continue
+        service, account, resource = parts[2], parts[4], parts[5]
+        if service == "iam" and resource.startswith("role/"):
+            name = resource.rsplit("/", 1)[-1]
+            if (account, name) not in sessions:
+                # the session ARN drops the role's path
+                callers[value] = f"arn:aws:sts::{account}:assumed-role/{name}/{_ANY_SESSION}"
+        elif (service == "iam" and resource.startswith("user/")) or (
+            service == "sts" and resource.startswith("assumed-role/")
+        ):
+            callers[value] = value
+    return callers
+
+
+_ANY_SESSION = "any-session"
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -59,22 +87,43 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             continue
         action = min(facts.kms_actions)
         context = satisfying_context(facts.statement)
-        for principal in facts.statement.not_principal:
-            value = principal.value
-            if principal.type != "AWS" or not isinstance(value, str) or principal_account(value) is None:
-                continue
-            caller = _caller(value)
+        listed = [
+            p
+            for p in facts.statement.not_principal
+            if p.type == "AWS" and isinstance(p.value, str) and principal_account(p.value) is not None
+        ]
+        listed_values = [str(p.value) for p in listed]
+        callers = _callers(listed_values)
+        for principal in listed:
+            caller = callers.get(str(principal.value))
             if caller is None:
                 continue
             request = Request.trusted(principal=caller, action=action, resource=str(key.arn), context=context)
             if statement_matches(facts.statement, target.policy, request, situation).matched:
-                yield target.report(
-                    RULE,
-                    f"`{principal.raw}` is listed to be exempt, but the Deny still applies to `{caller}`: "
-                    "list the account and the session too, or use `aws:PrincipalArn`",
-                    principal.span,
-                    facts.statement,
-                )
+                message = _message(principal.raw, caller, listed_values)
+                yield target.report(RULE, message, principal.span, facts.statement)
+
+
+def _message(raw: object, caller: str, listed: list[str]) -> str:
+    account, resource = caller.split(":", 5)[4:]
+    any_session = caller.endswith(f"/{_ANY_SESSION}")
+    missing = ["its session ARNs"] if any_session else []
+    if resource.startswith("assumed-role/") and not any_session:
+        role = re.compile(rf"^arn:[^:]+:iam::{account}:role/(?:.*/)?{re.escape(resource.split('/')[1])}$")
+        if not any(role.match(v) for v in listed):
+            missing.append("its role")
+    root = re.compile(rf"^arn:[^:]+:iam::{account}:root$")
+    if not any(v == account or root.match(v) for v in listed):
+        missing.append("the account")
+    fix = f"list {' and '.join(missing)} too" if missing else "list every level it is matched at"
+    if any_session:
+        denied = f"every session `{caller.rsplit('/', 1)[0]}/...`, as no session of it is listed"
+    else:
+        denied = f"`{caller}`"
+    return (
+        f"`{raw}` is listed to be exempt, but the Deny still applies to {denied}: {fix}, or use "
+        "`aws:PrincipalArn`"
+    )
 
 
 RULE = PolicyRule(

@@ -4,7 +4,14 @@
 A key-policy `Allow` statement whose principal is `"*"`, `{"AWS": "*"}` or a list containing `"*"`,
 where no condition keeps callers from other accounts out. kmspolicy decides this with the evaluator:
 it builds a request from a principal in an untrusted account and the statement still matches.
-Statements whose conditions are weak in a recognisable way have their own rules (KMS002 to KMS006).
+Every such statement is reported here, whatever its conditions; when they are weak in a recognisable
+way, the rule of that weakness (KMS002 to KMS006) reports the same statement beside this one, to say
+which condition fails.
+
+An `aws:PrincipalOrgID` / `aws:PrincipalOrgPaths` pin counts only for a trusted organization: when
+trusted organizations are configured (`--trusted-org`), a statement pinned to another one is
+reported, as every account of that organization can use the key. Without configured organizations
+a pinned organization is taken to be your own and the statement is not reported.
 When outsiders can only verify signatures or read the public key (`kms:Verify`, `kms:GetPublicKey`,
 `kms:DescribeKey`), the finding is low.
 
@@ -37,28 +44,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
-from kmspolicy.rules.exposure import describe_actions, exposed_statements, reduced_severity
+from kmspolicy.rules.exposure import describe_actions, exposed, is_probe_org, reduced_severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
+
+# The rule that explains each cause of exposure beside this one (see `exposure_cause`).
+_CAUSE_RULES = {
+    "ifexists-identity": "cond-ifexists-identity-key",
+    "wildcard-identity": "cond-wildcard-identity-value",
+    "negated-only": "cond-negated-only",
+    "viaservice-only": "kp-viaservice-only",
+    "weak-condition": "kp-public-weak-condition",
+}
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
-    for facts, exposure, _ in exposed_statements(target, "unpinned"):
-        qualifier = "no condition pins" if not facts.statement.conditions else "its conditions do not pin"
-        yield target.report(
-            RULE,
-            f"principal `*` lets any AWS account use this key ({describe_actions(facts, exposure)}); "
-            f"{qualifier} the caller to trusted accounts or an organization",
-            facts.wildcard_principals[0].span,
-            facts.statement,
-            severity=reduced_severity(facts),
-        )
+    for facts, exposure, cause, _ in exposed(target):
+        actions = describe_actions(facts, exposure)
+        if exposure.org is not None and not is_probe_org(exposure.org):
+            message = (
+                f"principal `*` lets every account of organization `{exposure.org}` use this key "
+                f"({actions}); that organization is not among the trusted ones"
+            )
+        else:
+            qualifier = "no condition pins" if not facts.statement.conditions else "its conditions do not pin"
+            explained = f" (see `{_CAUSE_RULES[cause]}`)" if cause in _CAUSE_RULES else ""
+            message = (
+                f"principal `*` lets any AWS account use this key ({actions}); {qualifier} the caller to "
+                f"trusted accounts or an organization{explained}"
+            )
+        span = facts.wildcard_principals[0].span
+        yield target.report(RULE, message, span, facts.statement, severity=reduced_severity(facts))
 
 
 RULE = PolicyRule(
     id="KMS001",
     name="kp-public-principal",
     severity=Severity.CRITICAL,
-    summary="key policy allows `*` with no condition pinning the caller's account or organization",
+    summary="key policy allows `*` with no condition pinning the caller to trusted accounts or organizations",
     help=(
         "name the principals, or add `kms:CallerAccount` / `aws:PrincipalOrgID` conditions with "
         "trusted values"
