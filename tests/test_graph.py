@@ -10,17 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kmspolicy.evaluate import evaluate
-from kmspolicy.model import Account, Key, Request
+from kmspolicy.model import Account, Key, PolicyKind, Request, Situation
 from kmspolicy.parse import parse_paths
 from kmspolicy.review.cases import AccountCase, load_case
 from kmspolicy.review.graph import (
     ASSUME,
-    TRUST_GAP,
     AccessGraph,
     applicable,
     build_graph,
-    moved_for,
     situation_of,
+    trust_refs,
     trust_targets,
 )
 from kmspolicy.review.questions import access, access_json, paths
@@ -90,23 +89,39 @@ def test_partner_access_is_cut_only_by_the_rcp() -> None:
     assert any(u == partner and d["external"] for u, _, d in open_.edges("access"))
 
 
-def test_cross_account_trust_gap_is_documented() -> None:
-    """`sts:AssumeRole` against a trust policy is decided by reading it as a key policy (TRUST_GAP).
+def test_cross_account_assume_needs_the_trust_policy_and_the_callers_identity_policy() -> None:
+    """Both partner roles are named in `Shared`'s trust policy; only `Ops` has an identity policy allowing
+    `sts:AssumeRole`. The graph's edges are the evaluator's answers on the role itself, as a caller would
+    ask it: the role as the situation's key, its trust policy as the resource policy, nothing moved."""
+    case, graph = _built(CASES_DIR / "cross_account_assume_needs_both_sides.yaml")
+    shared = f"arn:aws:iam::{case.account}:role/Shared"
+    role = next(e for e in graph.account.principals if e.arn == shared)
+    assert role.trust_policy is not None and role.trust_policy.kind is PolicyKind.TRUST
+    decisions = {}
+    for name in ("Ops", "Idle"):
+        caller = next(e for e in graph.account.principals if e.name == name)
+        decisions[name] = evaluate(
+            Situation(
+                key=Key(arn=shared, key_id="Shared", account=case.account),
+                key_policy=role.trust_policy,
+                identity_policies=caller.policies,
+            ),
+            Request(principal=caller.arn, action=ASSUME, resource=shared),
+            trace=False,
+        )
+    ops, idle = decisions["Ops"], decisions["Idle"]
+    assert ops.effect == "ALLOW"
+    both = "the trust policy and an identity-based policy both allow cross-account `sts:AssumeRole`"
+    assert ops.reason == both
+    assert idle.effect == "IMPLICIT_DENY" and "identity" in idle.reason  # named, but its own side is silent
 
-    When the evaluator learns trust policies (no Resource element, sts actions cross-account), this test
-    should start failing on the second assertion: drop the workaround in graph._trust then.
-    """
-    _, graph = _built(CASES_DIR / "role_chain_three_hops.yaml")
-    assert TRUST_GAP in graph.notes
-    role = next(e for e in graph.account.principals if e.name == "Hop1")
-    assert role.trust_policy is not None
-    from kmspolicy.model import Situation
-
-    direct = evaluate(
-        Situation(key_policy=role.trust_policy),
-        Request(principal="arn:aws:iam::111122223333:user/dev", action="sts:AssumeRole", resource=role.arn),
-    )
-    assert direct.effect != "ALLOW"
+    edges = {source: data for source, target, data in graph.edges("assume") if target == shared}
+    ops_arn, idle_arn = (f"arn:aws:iam::444455556666:role/{n}" for n in ("Ops", "Idle"))
+    assert idle_arn not in edges
+    assert edges[ops_arn]["reason"] == ops.reason
+    assert edges[ops_arn]["refs"] == trust_refs(ops.determining)
+    assert {r.layer for r in edges[ops_arn]["refs"]} == {"trust", "identity"}  # type: ignore[attr-defined]
+    assert edges[ops_arn]["external"] is True
 
 
 def test_sample_account_chain_and_grant() -> None:
@@ -137,10 +152,12 @@ def _edge_agrees(graph: AccessGraph) -> None:
     roles = trust_targets(graph.account)
     for source, role, data in graph.edges("assume"):
         actor = graph.actors[source]
-        situation = situation_of(actor.subject, moved_for(roles[role], actor))
+        situation = situation_of(actor.subject, roles[role])
         context = dict(data["conditions"])  # type: ignore[call-overload]
         request = Request(principal=actor.subject.principal, action=ASSUME, resource=role, context=context)
-        assert evaluate(situation, request, trace=False).effect == "ALLOW", (source, role, data)
+        decision = evaluate(situation, request, trace=False)
+        assert decision.effect == "ALLOW", (source, role, data)
+        assert (decision.reason, trust_refs(decision.determining)) == (data["reason"], data["refs"])
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -238,7 +255,7 @@ def test_property_every_edge_is_an_evaluator_allow(account: Account) -> None:
         for role, target in trust_targets(account).items():
             actor = graph.actors[node]
             request = Request(principal=actor.subject.principal, action=ASSUME, resource=role)
-            decision = evaluate(situation_of(actor.subject, moved_for(target, actor)), request, trace=False)
+            decision = evaluate(situation_of(actor.subject, target), request, trace=False)
             if decision.effect == "ALLOW" and node != role:
                 assert graph.graph.has_edge(node, role, key="assume")
 

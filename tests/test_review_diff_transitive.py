@@ -18,7 +18,6 @@ from kmspolicy.review.graph import (
     AccessGraph,
     actors_of,
     build_graph,
-    moved_for,
     situation_of,
     trust_targets,
 )
@@ -52,7 +51,7 @@ def _step_holds(graph: AccessGraph, step: Step) -> bool:
         request = graph.request(step.source, step.action, step.target, dict(step.conditions))
         return evaluate(graph.situation(step.source, step.target), request, trace=False).effect == "ALLOW"
     actor = graph.actors[step.source]
-    target = moved_for(trust_targets(graph.account)[step.target], actor)
+    target = trust_targets(graph.account)[step.target]
     request = Request(
         principal=actor.subject.principal, action=ASSUME, resource=step.target, context=dict(step.conditions)
     )
@@ -70,7 +69,7 @@ def _direct_effect(account: Account, other: Account, change: Change) -> str:
         roles = trust_targets(account)
         if change.resource not in roles:
             return "IMPLICIT_DENY"
-        target = moved_for(roles[change.resource], actor)
+        target = roles[change.resource]
     return evaluate(situation_of(actor.subject, target), change.witness, trace=False).effect
 
 

@@ -20,7 +20,7 @@ from kmspolicy.review.cases import load_case
 from kmspolicy.review.diff import diff
 from kmspolicy.review.graph import build_graph
 from kmspolicy.review.questions import who_can
-from kmspolicy.review.witness import SERVICE_ONLY, StandIn, conditions_of, direct
+from kmspolicy.review.witness import SERVICE_ONLY, StandIn, conditions_of, contexts_from, direct
 
 OWNER = "111122223333"
 CASES = Path(__file__).parent / "review_cases"
@@ -38,25 +38,18 @@ def _policy(*statements: dict[str, Any]) -> Document:
     return parse_text(text, "policy.json", kind=InputKind.KEY_POLICY).documents[0]
 
 
-def _org_conditions(operator: str, *values: str) -> list[Condition]:
-    statement = {
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": "kms:Decrypt",
-        "Resource": "*",
-        "Condition": {operator: {"aws:PrincipalOrgID": list(values)}},
-    }
-    return conditions_of(_policy(statement).policies)
+def _org_conditions(operator: str, *values: str, key: str = "aws:PrincipalOrgID") -> list[Condition]:
+    return conditions_of(_policy(_org_statement(operator, list(values), key)).policies)
 
 
-def _org_statement(operator: str, value: str) -> dict[str, Any]:
+def _org_statement(operator: str, value: str | list[str], key: str = "aws:PrincipalOrgID") -> dict[str, Any]:
     return {
         "Sid": "Org",
         "Effect": "Allow",
         "Principal": "*",
         "Action": "kms:Decrypt",
         "Resource": "*",
-        "Condition": {operator: {"aws:PrincipalOrgID": value}},
+        "Condition": {operator: {key: value}},
     }
 
 
@@ -90,6 +83,84 @@ def test_stand_in_organisations_match_their_pattern_and_avoid_the_excluded(
     assert not {o.lower() for o in found} & {o.lower() for o in excluded}
     filled = [o for o in found if o != "o-kmspolicyx"]
     assert all(Glob(pattern).match(o) for o in filled)
+
+
+PATHS = "aws:PrincipalOrgPaths"
+NO_ORG_ROOT = "o-kmspolicyx/r-kmspolicyx/"
+
+
+@pytest.mark.parametrize(
+    ("values", "excluded", "expected"),
+    [
+        # a pattern's organisation is filled with an id, the rest of it with a place; the root of an
+        # organisation nobody names is always offered
+        (("o-*/*",), (TRUSTED,), ["o-kmspolicyx/kmspolicyx", NO_ORG_ROOT]),
+        (("*/ou-ab12-*/",), (), ["o-kmspolicyx/ou-ab12-kmspolicyx/", NO_ORG_ROOT]),
+        # a literal organisation as for aws:PrincipalOrgID: only when some organisation is trusted, never
+        # a trusted one
+        (("o-zz9yy8xx7w/r-ab12/*",), (TRUSTED,), ["o-zz9yy8xx7w/r-ab12/kmspolicyx", NO_ORG_ROOT]),
+        (("o-zz9yy8xx7w/r-ab12/*",), (), [NO_ORG_ROOT]),
+        ((f"{TRUSTED}/*",), (TRUSTED,), [NO_ORG_ROOT]),
+        (("o-kmspolicyx/*",), ("o-kmspolicyx",), []),
+    ],
+)
+def test_stand_in_organisation_paths(
+    values: tuple[str, ...], excluded: tuple[str, ...], expected: list[str]
+) -> None:
+    found = StandIn(frozenset(excluded)).paths(_org_conditions("ForAnyValue:StringLike", *values, key=PATHS))
+    assert found == expected
+
+
+@given(
+    pattern=st.text(alphabet="o-ab12/*?", min_size=1, max_size=14),
+    excluded=st.frozensets(st.text(alphabet="o-ab12kmspolicyx", min_size=1, max_size=14), max_size=3),
+)
+def test_stand_in_paths_match_their_pattern_and_start_in_an_organisation_not_excluded(
+    pattern: str, excluded: frozenset[str]
+) -> None:
+    found = StandIn(excluded).paths(_org_conditions("ForAnyValue:StringLike", pattern, key=PATHS))
+    for path in found:
+        org = path.split("/", 1)[0]
+        assert org.startswith("o-") and org.lower() not in {o.lower() for o in excluded}
+    assert all(Glob(pattern).match(p) for p in found if p != NO_ORG_ROOT)
+
+
+def test_stand_in_witness_is_in_the_organisation_its_path_starts_with() -> None:
+    # the product pairs every org id with every path: the paths decide which organisation the caller is in
+    conditions = _org_conditions("StringLike", "o-ab*") + _org_conditions(
+        "ForAnyValue:StringLike", "o-*/r-ab12/*", key=PATHS
+    )
+    contexts = contexts_from(conditions, stand_in=StandIn(frozenset({TRUSTED})))
+    with_path = [c for c in contexts if PATHS.lower() in c]
+    assert with_path
+    for context in with_path:
+        paths = context[PATHS.lower()]
+        assert isinstance(paths, tuple) and len(paths) == 1
+        assert context["aws:principalorgid"] == paths[0].split("/", 1)[0]
+    assert {"aws:principalorgid": "o-abkmspolicyx"} in contexts  # an organisation without a path still
+
+
+@pytest.mark.parametrize(
+    ("value", "gains"),
+    [("o-*/*", True), ("o-zz9yy8xx7w/r-ab12/*", True), (f"{TRUSTED}/*", False)],
+)
+def test_org_path_pattern_is_reached_by_the_stand_in_at_a_matching_place(value: str, gains: bool) -> None:
+    document = _policy(ROOT, _org_statement("ForAnyValue:StringLike", value, PATHS))
+    graph = build_graph(document, trusted_orgs=[TRUSTED])
+    arn = next(iter(graph.keys))
+    reach = {r.principal: r for r in who_can(graph, arn, "kms:Decrypt").principals}.get("*")
+    added = [c for c in diff(_policy(ROOT), document, trusted_orgs=[TRUSTED]).added if c.principal == "*"]
+    assert (reach is not None) is gains
+    assert bool(added) is gains
+    if reach is None:
+        return
+    context = reach.path[-1].conditions
+    paths = context["aws:principalorgpaths"]
+    assert isinstance(paths, tuple) and len(paths) == 1
+    assert Glob(value).match(paths[0]) and context["aws:principalorgid"] == paths[0].split("/", 1)[0]
+    request = graph.request("*", "kms:Decrypt", arn, context)
+    assert evaluate(graph.situation("*", arn), request, trace=False).effect == "ALLOW"
+    assert added[0].witness.context == context
 
 
 def test_direct_keeps_only_what_a_caller_can_send_itself() -> None:

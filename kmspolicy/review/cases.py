@@ -10,7 +10,8 @@ kinds of steps, through these roles, justified by these statements or grants) an
 A managed policy named `X` is the customer managed `arn:aws:iam::<account>:policy/X`; one named
 `aws/X` is the AWS managed `arn:aws:iam::aws:policy/X`. `versions` holds managed policies' other
 (non-default) versions, by policy name then version id; as in a snapshot, version `v1` of `X` is named
-`X v1`. As in a snapshot, a user's policies include those of its groups.
+`X v1`. As in a snapshot, a user's policies include those of its groups. A principal with an `account`
+of its own belongs to another account that the input describes (a partner's role and its policies).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class PrincipalSpec(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     groups: tuple[str, ...] = ()
     attached: tuple[str, ...] = ()  # names of the case's managed policies
+    account: str | None = None  # a principal of another account that the input describes (a partner's)
 
 
 class GrantSpec(_Strict):
@@ -147,13 +149,14 @@ class AccountCase(_Strict):
         }
         principals = []
         for p in self.principals:
-            arn = f"arn:aws:iam::{self.account}:{p.type}/{p.name}"
+            account = p.account or self.account
+            arn = f"arn:aws:iam::{account}:{p.type}/{p.name}"
             principals.append(
                 IamEntity(
                     arn=arn,
                     type=p.type,  # type: ignore[arg-type]
                     name=p.name,
-                    account=self.account,
+                    account=account,
                     tags=p.tags,
                     groups=p.groups,
                     policies=(*own[p.name], *(q for g in p.groups for q in own.get(g, ()))),

@@ -9,10 +9,11 @@ request under both versions, first with the plain context, then with every witne
 the condition values of both versions, SCPs and RCPs included (so a loosened `StringLike`, a dropped
 `aws:PrincipalOrgID` or an RCP that admits one more VPC endpoint is found with values that satisfy NEW
 and not OLD); the stand-ins for other accounts are also placed in the organisations the conditions
-name or match, the trusted ones and the account's own excepted (`witness.StandIn`: `Principal: *` with
-`StringLike aws:PrincipalOrgID o-*` is new access, witnessed by a principal in `o-kmspolicyx`). A
-change carries its witness: a concrete request
-that NEW allows and OLD denies (or the reverse, `removed=True`).
+name or match, the trusted ones and the account's own excepted, and at the places in them that
+`aws:PrincipalOrgPaths` conditions name or match (`witness.StandIn`: `Principal: *` with
+`StringLike aws:PrincipalOrgID o-*` is new access, witnessed by a principal in `o-kmspolicyx`; with
+`ForAnyValue:StringLike aws:PrincipalOrgPaths o-*/*`, by one at `o-kmspolicyx/kmspolicyx`). A change
+carries its witness: a concrete request that NEW allows and OLD denies (or the reverse, `removed=True`).
 
 When both inputs are accounts (snapshots, not single policies or templates), the change also covers
 transitive access: every principal that reaches a key action in one version's access graph, through
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from kmspolicy.catalog import action as action_info
 from kmspolicy.catalog import expand_actions
-from kmspolicy.evaluate import Target, evaluate
+from kmspolicy.evaluate import evaluate
 from kmspolicy.model import (
     Account,
     ContextValue,
@@ -51,8 +52,8 @@ from kmspolicy.review.graph import (
     applicable,
     build_graph,
     level_policies,
-    moved_for,
     situation_of,
+    trust_refs,
     trust_targets,
 )
 from kmspolicy.review.questions import Reach, Step, who_can
@@ -107,20 +108,16 @@ class _Version:
         self.roles = trust_targets(account)
         self._situations: dict[tuple[str, str], Situation] = {}
 
-    def _target(self, node: str, resource: str) -> Target | None:
-        if resource in self.roles:
-            return moved_for(self.roles[resource], self.actors[node])
-        return self.targets.get(resource)
-
     def decide(
         self, node: str, resource: str, action: str, context: dict[str, ContextValue]
     ) -> Decision | None:
         actor = self.actors.get(node)
         if actor is None:
             return None
+        role = self.roles.get(resource)
         situation = self._situations.get((node, resource))
         if situation is None:
-            target = self._target(node, resource)
+            target = role or self.targets.get(resource)
             if target is None:
                 return None
             situation = situation_of(actor.subject, target)
@@ -128,7 +125,10 @@ class _Version:
         request = Request(
             principal=actor.subject.principal, action=action, resource=resource, context=context
         )
-        return evaluate(situation, request, trace=False)
+        decision = evaluate(situation, request, trace=False)
+        if role is None:
+            return decision
+        return decision.model_copy(update={"determining": trust_refs(decision.determining)})
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
         """Every policy that decides `node` calling on `resource`, the SCPs and RCPs included: a condition

@@ -6,8 +6,12 @@ and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a poli
 
 * `access`   principal -> key: the evaluator allows `action`; `conditions` is the request context that
   made it ALLOW (empty for a plain call) and `refs` the decision's determining statements or grants;
-* `assume`   principal -> role: `sts:AssumeRole`, decided with the role's trust policy standing as the
-  resource policy and the caller's identity policies (see `TRUST_GAP`);
+* `assume`   principal -> role: `sts:AssumeRole`, decided natively by the evaluator from the role's
+  trust policy and the caller's identity policies (a caller of another account needs both; one of the
+  role's account needs only a trust statement naming it), with `refs` labelled `trust`
+  (`trust_targets`, `trust_refs`). A trusted account's root user would be let in as for a key: AWS
+  refuses `AssumeRole` with root credentials, which is not modelled; the graph never calls as a root
+  user (an account stands for its principals, not its root);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
   (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
   `iam:SetDefaultPolicyVersion` on a customer managed policy in force on itself, its groups or a role it
@@ -89,11 +93,6 @@ IAM_WRITES = (
 )
 ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
 _WITNESS_LIMIT = 64
-TRUST_GAP = (
-    "the evaluator reads a trust policy only as a key policy: trust statements have no `Resource`, so a `*`"
-    " Resource is supplied, and `sts:AssumeRole` is not in the cross-account action list, so cross-account"
-    " callers are decided as if the role were in their account"
-)
 
 NodeKind = Literal["user", "role", "group", "external", "org", "any", "service", "key", "alias"]
 EdgeKind = Literal["access", "assume", "escalate", "member", "alias"]
@@ -138,7 +137,8 @@ class Actor:
     @property
     def org_unknown(self) -> bool:
         """Stands for the principals of an account the input does not describe (`*`, an external account):
-        which organisation they are in is unknown, so a witness may place them in one (`witness.StandIn`)."""
+        which organisation they are in, and where in it, is unknown, so a witness may place them in one
+        (`witness.StandIn`)."""
         return self.hypothetical and self.kind in ("any", "external")
 
 
@@ -152,7 +152,6 @@ class AccessGraph:
     actors: dict[str, Actor]
     keys: dict[str, Key]
     targets: dict[str, Target]
-    notes: list[str] = field(default_factory=list)
     # explained steps, built once per edge (and per role, who assumes it) however many questions walk
     # them (kmspolicy.review.questions)
     steps: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
@@ -753,24 +752,24 @@ class _Builder:
     # -- trust
 
     def _trust(self) -> None:
-        if not any(e.trust_policy is not None for e in self.account.principals):
+        """`assume` edges: every caller on every role with a trust policy, `sts:AssumeRole` decided by the
+        evaluator with the trust policy as the role's resource policy (`trust_targets`)."""
+        role_targets = trust_targets(self.account)
+        if not role_targets:
             return
         # only callers the evaluator could allow: an identity policy covering sts:AssumeRole, or a trust
-        # policy that names them (or `*`), which needs none (§1.3); the rest are denied without asking
+        # policy that names them (or `*`), which needs none in the role's account (§1.3); the rest are
+        # denied without asking
         named: set[str] = set()
-        for target in trust_targets(self.account).values():
+        for target in role_targets.values():
             assert target.key_policy is not None
             named |= compile_policy(target.key_policy, "key_policy").named
         everyone = "*" in named or any(
-            p.kind is PolicyKind.TRUST
-            and any(
-                pr.value == "*"
-                for st in p.statements
-                for pr in (*(st.principal or ()), *(st.not_principal or ()))
-            )
-            for e in self.account.principals
-            for p in (e.trust_policy,)
-            if p is not None
+            pr.value == "*"
+            for target in role_targets.values()
+            if target.key_policy is not None
+            for st in target.key_policy.statements
+            for pr in (*(st.principal or ()), *(st.not_principal or ()))
         )
 
         # role paths are not part of the match (§2.2): compare (account, last name segment) too
@@ -788,20 +787,12 @@ class _Builder:
             )
 
         callers = [a for a in self.actors.values() if may_assume(a)]
-        internal = [a for a in callers if a.account == self.owner or a.kind == "service"]
-        outside = [a for a in callers if a not in internal]
-        role_targets = trust_targets(self.account)
         role_keys = {arn: t.key for arn, t in role_targets.items()}
 
         def add(
             actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
         ) -> None:
             if actor.node != arn:
-                refs = tuple(
-                    r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r
-                    for r in decision.determining
-                )
-                reason = decision.reason.replace("the key policy", "the trust policy")
                 self.g.add_edge(
                     actor.node,
                     arn,
@@ -809,17 +800,12 @@ class _Builder:
                     kind="assume",
                     action=action,
                     conditions=context,
-                    refs=refs,
-                    reason=reason,
+                    refs=trust_refs(decision.determining),
+                    reason=decision.reason,
                     external=actor.external,
                 )
 
-        self._access(internal, role_keys, (ASSUME,), add, role_targets)
-        # cross-account callers: decided with the role standing in the caller's account (TRUST_GAP)
-        for actor in outside:
-            moved = {arn: moved_for(target, actor) for arn, target in role_targets.items()}
-            self._access([actor], {arn: t.key for arn, t in moved.items()}, (ASSUME,), add, moved)
-        self.result.notes.append(TRUST_GAP)
+        self._access(callers, role_keys, (ASSUME,), add, role_targets)
 
     # -- escalation
 
@@ -1417,32 +1403,19 @@ def org_levels(attachments: Sequence[object], owner: str) -> tuple[PolicyLevel, 
 
 
 def trust_targets(account: Account) -> dict[str, Target]:
-    """Each role with a trust policy as an evaluator target, its trust policy standing as resource policy."""
+    """Each role with a trust policy as an evaluator target: the role as the situation's `key` (its ARN
+    and account), its trust policy (`PolicyKind.TRUST`) as the resource policy of `sts:AssumeRole`."""
     return {
-        e.arn: Target(
-            key=Key(arn=e.arn, key_id=e.name, account=e.account),
-            key_policy=_trust_as_resource_policy(e.trust_policy),
-        )
+        e.arn: Target(key=Key(arn=e.arn, key_id=e.name, account=e.account), key_policy=e.trust_policy)
         for e in account.principals
         if e.type == "role" and e.trust_policy is not None
     }
 
 
-def moved_for(target: Target, actor: Actor) -> Target:
-    """A role target as a cross-account caller sees it until the evaluator knows trust (TRUST_GAP)."""
-    if actor.account is None or actor.account == target.key.account:
-        return target
-    return Target(key=target.key.model_copy(update={"account": actor.account}), key_policy=target.key_policy)
-
-
-def _trust_as_resource_policy(policy: Policy) -> Policy:
-    # trust statements carry no Resource element; the role itself is their resource (TRUST_GAP)
-    star = (Item(value="*", span=policy.span),)
-    statements = tuple(
-        s.model_copy(update={"resource": star}) if s.resource is None and s.not_resource is None else s
-        for s in policy.statements
-    )
-    return policy.model_copy(update={"statements": statements, "kind": PolicyKind.KEY})
+def trust_refs(refs: Iterable[StatementRef]) -> tuple[StatementRef, ...]:
+    """A decision's determining statements on a role, the trust policy's named as such: the evaluator
+    reads a trust policy in the resource-policy layer and labels its statements `key_policy`."""
+    return tuple(r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r for r in refs)
 
 
 def _delegate_all(account: str) -> Policy:
@@ -1613,7 +1586,6 @@ __all__ = [
     "ANY_PRINCIPAL_NAME",
     "ASSUME",
     "DEFAULT_ACTIONS",
-    "TRUST_GAP",
     "AccessGraph",
     "Actor",
     "StatementRef",

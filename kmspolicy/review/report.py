@@ -254,7 +254,7 @@ def _review_json(graph: AccessGraph, findings: Sequence[Finding]) -> str:
         }
         for key, row in access_matrix(graph).items()
     ]
-    body = {"findings": _finding_rows(findings), "access": matrix, "notes": graph.notes}
+    body = {"findings": _finding_rows(findings), "access": matrix}
     return json.dumps(body, indent=2)
 
 
@@ -418,8 +418,6 @@ def _review_html(graph: AccessGraph, findings: Sequence[Finding]) -> str:
         picture = _key_svg(graph, key)
         if picture:
             parts.append(f'<div class="scroll">{picture}</div>')
-    if graph.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_esc(n)}</li>" for n in graph.notes) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -6,7 +6,9 @@ retry denied requests with contexts built here and record the one that the evalu
 keys the caller controls are used: identity keys (`aws:PrincipalArn`, `aws:PrincipalOrgID`,
 `aws:PrincipalTag/*`, ...) and resource keys are never invented, with one exception: a stand-in for
 the principals of accounts the input does not describe (`*`, another account) may be in any
-organisation, so its `aws:PrincipalOrgID` is a witness value too (`StandIn`).
+organisation, at any place in it, so its `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` are witness
+values too, kept consistent: a context with a path puts the caller in the organisation the path starts
+with (`StandIn`).
 
 Some keys only a request that an AWS service makes on the caller's behalf carries (`SERVICE_ONLY`);
 `direct` drops the contexts with them where the caller must make the call itself.
@@ -15,9 +17,10 @@ Some keys only a request that an AWS service makes on the caller's behalf carrie
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from kmspolicy.conditions import Glob
 from kmspolicy.model import Condition, ContextValue, Grant, Policy, Unknown
 
 _CONTROLLED_PREFIXES = ("kms:encryptioncontext:", "aws:requesttag/")
@@ -62,9 +65,12 @@ SERVICE_ONLY = frozenset(
 )
 _FILLER = "kmspolicy-x"
 _ORG_KEY = "aws:principalorgid"
+_PATHS_KEY = "aws:principalorgpaths"
 # an organisation id that no policy names: `o-` and lower-case letters, as real ids are
 _ORG_FILLER = "kmspolicyx"
 _NO_ORG = "o-" + _ORG_FILLER
+# a place in that organisation: its root, written as AWS writes paths (`o-.../r-.../ou-.../`)
+_NO_ORG_PATH = f"{_NO_ORG}/r-{_ORG_FILLER}/"
 _PRODUCT_LIMIT = 256
 _PER_KEY_LIMIT = 6
 
@@ -98,13 +104,51 @@ class StandIn:
             for value in condition.values:
                 if isinstance(value, Unknown) or "${" in value:
                     continue
-                if "*" in value or "?" in value:
-                    found.append(value.replace("*", _ORG_FILLER).replace("?", "x"))
-                elif self.excluded:
-                    found.append(value)
+                org = self._org(value)
+                if org is not None:
+                    found.append(org)
             found.append(_NO_ORG)
+        return self._outside(found, lambda org: org)
+
+    def paths(self, conditions: Iterable[Condition]) -> list[str]:
+        """Its `aws:PrincipalOrgPaths` witnesses: the paths the conditions write, each starting with an
+        organisation id chosen as for `orgs` (`o-*/*` -> `o-kmspolicyx/kmspolicyx`, a literal id only when
+        `excluded` names some organisation, never an excluded one), the rest of a pattern filled in; and
+        the root of `o-kmspolicyx`."""
+        found: list[str] = []
+        for condition in conditions:
+            if condition.key_lower != _PATHS_KEY:
+                continue
+            for value in condition.values:
+                if isinstance(value, Unknown) or "${" in value:
+                    continue
+                head, slash, rest = value.partition("/")
+                org = self._org(head)
+                if org is not None and not org.startswith("o-"):
+                    # a pattern's head such as `*` spans the id and more: fill it with a real-looking id
+                    org = _NO_ORG if Glob(head).match(_NO_ORG) else None
+                if org is not None:
+                    found.append(org + slash + _filled(rest))
+            found.append(_NO_ORG_PATH)
+        return self._outside(found, _path_org)
+
+    def _org(self, value: str) -> str | None:
+        if "*" in value or "?" in value:
+            return _filled(value)
+        return value if self.excluded else None
+
+    def _outside(self, found: list[str], org_of: Callable[[str], str]) -> list[str]:
         excluded = {o.lower() for o in self.excluded}
-        return [o for o in dict.fromkeys(found) if o.lower() not in excluded]
+        return [v for v in dict.fromkeys(found) if org_of(v).lower() not in excluded]
+
+
+def _path_org(path: str) -> str:
+    """The organisation an `aws:PrincipalOrgPaths` value is in: its first segment."""
+    return path.split("/", 1)[0]
+
+
+def _filled(pattern: str) -> str:
+    return pattern.replace("*", _ORG_FILLER).replace("?", "x")
 
 
 def direct(contexts: Iterable[Context]) -> list[Context]:
@@ -143,9 +187,9 @@ def _candidates(
 ) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if stand_in is not None:
-        orgs = stand_in.orgs(conditions)
-        if orgs:
-            found[_ORG_KEY] = orgs
+        for key, values in ((_ORG_KEY, stand_in.orgs(conditions)), (_PATHS_KEY, stand_in.paths(conditions))):
+            if values:
+                found[key] = values
     for condition in conditions:
         if controlled(condition.key_lower):
             bucket = found.setdefault(condition.key_lower, [])
@@ -201,7 +245,17 @@ def contexts_from(
             candidates[key] = list(values)
             if not candidates[key]:
                 del candidates[key]
-    return combine(candidates, limit=limit, grants=grant_list)
+    found = combine(candidates, limit=limit, grants=grant_list)
+    if _PATHS_KEY not in candidates:
+        return found
+    # a caller at a place in an organisation is in that organisation, whatever the product paired
+    unique: dict[tuple[tuple[str, ContextValue], ...], Context] = {}
+    for context in found:
+        path = context.get(_PATHS_KEY)
+        if isinstance(path, tuple) and path:
+            context = {**context, _ORG_KEY: _path_org(path[0])}
+        unique.setdefault(tuple(sorted(context.items())), context)
+    return list(unique.values())
 
 
 def combine(
@@ -239,8 +293,13 @@ def combine(
     return list(unique.values())
 
 
+_MULTI_VALUED = frozenset(
+    {"kms:encryptioncontextkeys", "kms:grantoperations", "aws:tagkeys", "aws:calledvia", _PATHS_KEY}
+)
+
+
 def _shape(key: str, value: str) -> ContextValue:
     # multi-valued keys are sent as lists; a single value list is what a one-key request carries
-    if key in ("kms:encryptioncontextkeys", "kms:grantoperations", "aws:tagkeys", "aws:calledvia"):
+    if key in _MULTI_VALUED:
         return (value,)
     return value

@@ -5,9 +5,10 @@ Every (principal, action) on the key that the evaluator allows under the input a
 baseline, for the principals, accounts and actions either version mentions plus any other account;
 each with a witness request (principal, action, request context) that shows the difference.
 Conditions count: a loosened `StringLike`, a dropped `aws:PrincipalOrgID` or `kms:ViaService` is
-new access, and so is `Principal: *` pinned to any organisation (`StringLike aws:PrincipalOrgID o-*`)
-or to one outside the trusted organisations: the stand-in for other accounts is placed in such an
-organisation. One finding per principal and key, at the statement or grant that allows it now.
+new access, and so is `Principal: *` pinned to any organisation (`StringLike aws:PrincipalOrgID o-*`,
+`ForAnyValue:StringLike aws:PrincipalOrgPaths o-*/*`) or to one outside the trusted organisations: the
+stand-in for other accounts is placed in such an organisation, at a place its path names. One finding
+per principal and key, at the statement or grant that allows it now.
 
 The baseline is the lint configuration's `access_baseline` (a path to the previous snapshot,
 template, plan or policy; findings are High). Without one, the baseline is the key's default key
