@@ -417,8 +417,10 @@ class CompiledStatement:
         self.statement = statement
         self.layer = layer
         self.effect = statement.effect
+        # a trust policy is read in the resource-policy layer, and named as what it is
+        shown = "trust" if policy.kind is PolicyKind.TRUST and layer == "key_policy" else layer
         self.ref = StatementRef.trusted(
-            layer=layer, policy=policy.name, sid=statement.sid, index=statement.index, span=statement.span
+            layer=shown, policy=policy.name, sid=statement.sid, index=statement.index, span=statement.span
         )
         version = policy.version
         uses_principal = layer in ("key_policy", "rcp")
@@ -537,7 +539,7 @@ class CompiledStatement:
 
     def _step(self, element: str | None, why: str, level: str | None, matched: bool) -> TraceStep:
         return TraceStep.trusted(
-            layer=self.layer,
+            layer=self.ref.layer,
             outcome="match" if matched else "no-match",
             reason=why if level is None else f"{why} (level `{level}`)",
             ref=self.ref,
@@ -1862,7 +1864,9 @@ class Evaluator:
         if ref is None or ref.index is None or step.element is None:
             return False
         for compiled in self._compiled_policies():
-            if compiled.layer != ref.layer or compiled.policy.name != ref.policy:
+            if compiled.layer != ("key_policy" if ref.layer == "trust" else ref.layer) or (
+                compiled.policy.name != ref.policy
+            ):
                 continue
             for statement in compiled.policy.statements:
                 if statement.index == ref.index:

@@ -116,7 +116,7 @@ def test_trust_statement_applies_to_its_role_in_the_trace() -> None:
     decision = Evaluator(_situation("user", False)).evaluate(
         Request(principal=other, action="sts:AssumeRole", resource=ROLE)
     )
-    steps = [step for step in decision.trace if step.layer == "key_policy"]
+    steps = [step for step in decision.trace if step.layer == "trust"]
     assert [(step.outcome, step.element) for step in steps] == [("no-match", "Principal")]
     assert decision.nearest and decision.nearest[0].element == "Principal"
 
@@ -147,7 +147,7 @@ def test_trust_policy_without_its_role_applies_to_nothing() -> None:
     situation = _situation("user", False).model_copy(update={"key": None})
     decision = Evaluator(situation).evaluate(Request(principal=DEV, action="sts:AssumeRole", resource=ROLE))
     assert decision.effect == "IMPLICIT_DENY"
-    step = next(step for step in decision.trace if step.layer == "key_policy")
+    step = next(step for step in decision.trace if step.layer == "trust")
     assert (step.element, step.reason) == (
         "Resource",
         "a trust policy statement applies to its role, the situation's `key`, only",

@@ -53,7 +53,6 @@ from kmspolicy.review.graph import (
     build_graph,
     level_policies,
     situation_of,
-    trust_refs,
     trust_targets,
 )
 from kmspolicy.review.questions import Reach, Step, who_can
@@ -125,10 +124,7 @@ class _Version:
         request = Request(
             principal=actor.subject.principal, action=action, resource=resource, context=context
         )
-        decision = evaluate(situation, request, trace=False)
-        if role is None:
-            return decision
-        return decision.model_copy(update={"determining": trust_refs(decision.determining)})
+        return evaluate(situation, request, trace=False)
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
         """Every policy that decides `node` calling on `resource`, the SCPs and RCPs included: a condition

@@ -9,7 +9,7 @@ and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a poli
 * `assume`   principal -> role: `sts:AssumeRole`, decided natively by the evaluator from the role's
   trust policy and the caller's identity policies (a caller of another account needs both; one of the
   role's account needs only a trust statement naming it), with `refs` labelled `trust`
-  (`trust_targets`, `trust_refs`). A trusted account's root user would be let in as for a key: AWS
+  (`trust_targets`). A trusted account's root user would be let in as for a key: AWS
   refuses `AssumeRole` with root credentials, which is not modelled; the graph never calls as a root
   user (an account stands for its principals, not its root);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
@@ -800,7 +800,7 @@ class _Builder:
                     kind="assume",
                     action=action,
                     conditions=context,
-                    refs=trust_refs(decision.determining),
+                    refs=decision.determining,
                     reason=decision.reason,
                     external=actor.external,
                 )
@@ -1317,7 +1317,7 @@ def _remap(decision: Decision, source: Target, target: Target) -> Decision:
     refs = []
     for ref in decision.determining:
         if (
-            ref.layer == "key_policy"
+            ref.layer in ("key_policy", "trust")  # the resource policy: a key's, or a role's trust policy
             and policy is not None
             and source_policy is not None
             and ref.index is not None
@@ -1410,12 +1410,6 @@ def trust_targets(account: Account) -> dict[str, Target]:
         for e in account.principals
         if e.type == "role" and e.trust_policy is not None
     }
-
-
-def trust_refs(refs: Iterable[StatementRef]) -> tuple[StatementRef, ...]:
-    """A decision's determining statements on a role, the trust policy's named as such: the evaluator
-    reads a trust policy in the resource-policy layer and labels its statements `key_policy`."""
-    return tuple(r.model_copy(update={"layer": "trust"}) if r.layer == "key_policy" else r for r in refs)
 
 
 def _delegate_all(account: str) -> Policy:
