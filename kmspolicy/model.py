@@ -411,6 +411,20 @@ class KeyConsumer(Frozen):
     span: Span
 
 
+class Share(Frozen):
+    """Another account that a template lets read a consumer's data: a secret's resource policy, an
+    EBS snapshot or AMI permission, an S3 replication rule.
+
+    `resource` is the `KeyConsumer.name` whose data is shared; `account` is the account id or the
+    principal ARN the template names (Unknown when it is known only at deployment).
+    """
+
+    resource: str
+    account: Scalar
+    how: str  # e.g. "resource policy `SecretPolicy`", "replication rule"
+    span: Span
+
+
 # --------------------------------------------------------------------------- IAM principals, accounts
 
 
@@ -490,6 +504,7 @@ class Document(Frozen):
     aliases: tuple[Alias, ...] = ()
     principals: tuple[IamEntity, ...] = ()
     consumers: tuple[KeyConsumer, ...] = ()
+    shares: tuple[Share, ...] = ()
     account: Account | None = None
     notes: tuple[str, ...] = ()
 

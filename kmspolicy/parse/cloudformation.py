@@ -28,10 +28,17 @@ from kmspolicy.model import (
     PolicyKind,
     Principal,
     Scalar,
+    Share,
     Span,
     Unknown,
 )
-from kmspolicy.parse.consumers import CLOUDFORMATION, CLOUDFORMATION_BUCKET, consumer, kms_algorithm
+from kmspolicy.parse.consumers import (
+    CLOUDFORMATION,
+    CLOUDFORMATION_BUCKET,
+    consumer,
+    kms_algorithm,
+    policy_shares,
+)
 from kmspolicy.parse.context import INPUT_ERROR, SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import load_embedded_json
@@ -378,6 +385,7 @@ class _Reader:
     key_aliases: dict[str, list[str]] = field(default_factory=dict)  # key logical id -> alias names
     alias_keys: dict[str, str] = field(default_factory=dict)  # alias logical id -> key logical id
     consumers: list[KeyConsumer] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
     entities: dict[str, _Entity] = field(default_factory=dict)
     managed: dict[str, Policy] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
@@ -517,6 +525,9 @@ class _Reader:
         for logical, kind, props, pointer in typed:
             if kind == "AWS::S3::Bucket":
                 self.bucket(logical, props, pointer)
+                self.replication(logical, props, pointer)
+            elif kind == "AWS::SecretsManager::ResourcePolicy":
+                self.secret_policy(logical, props, pointer)
             elif kind in CLOUDFORMATION:
                 self.consumer(logical, kind, props, pointer)
         self.attach()
@@ -626,6 +637,39 @@ class _Reader:
             self.consumers.append(
                 consumer(spec, "AWS::S3::Bucket", logical, key, kms_algorithm(algorithm), span)
             )
+
+    def replication(self, logical: str, props: dict[str, object], pointer: str) -> None:
+        """A share of the bucket per replication rule whose destination names an account."""
+        config = props.get("ReplicationConfiguration")
+        rules = config.get("Rules") if isinstance(config, dict) else None
+        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+            destination = rule.get("Destination") if isinstance(rule, dict) else None
+            if not isinstance(destination, dict):
+                continue
+            account = self.value(destination, "Account")
+            if isinstance(account, str | Unknown):
+                at = pointer_join(
+                    pointer,
+                    "Properties",
+                    "ReplicationConfiguration",
+                    "Rules",
+                    index,
+                    "Destination",
+                    "Account",
+                )
+                how = "a replication rule"
+                self.shares.append(
+                    Share.trusted(resource=logical, account=account, how=how, span=self.ctx.span(at))
+                )
+
+    def secret_policy(self, logical: str, props: dict[str, object], pointer: str) -> None:
+        secret = _logical_target(props.get("SecretId"))
+        if secret is None:
+            return
+        at = pointer_join(pointer, "Properties", "ResourcePolicy")
+        policy = self.policy(props.get("ResourcePolicy"), at, PolicyKind.KEY, logical)
+        if policy is not None:
+            self.shares.extend(policy_shares(policy, secret, f"resource policy `{logical}`"))
 
     def standalone_policy(self, logical: str, kind: str, props: dict[str, object], pointer: str) -> None:
         name_property = "ManagedPolicyName" if kind == "AWS::IAM::ManagedPolicy" else "PolicyName"
@@ -818,5 +862,6 @@ def read_cloudformation(obj: object, ctx: ReadContext) -> Document:
         aliases=tuple(reader.aliases),
         principals=reader.principals(),
         consumers=tuple(reader.consumers),
+        shares=tuple(reader.shares),
         notes=tuple(ctx.notes),
     )

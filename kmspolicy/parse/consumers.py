@@ -11,9 +11,10 @@ queues, EBS volumes, RDS instances and clusters, CloudWatch Logs log groups.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kmspolicy.model import KeyConsumer, Scalar, Span
+from kmspolicy.model import KeyConsumer, Policy, Scalar, Share, Span
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,16 @@ def consumer(
         purpose=spec.purpose,
         span=span,
     )
+
+
+def policy_shares(policy: Policy, resource: str, how: str) -> Iterator[Share]:
+    """The AWS principals that a resource policy's Allow statements name, each a share of `resource`.
+
+    Principals of the owner account are shares too; the rules, which know the owner, tell them apart.
+    """
+    for statement in policy.statements:
+        if statement.effect != "Allow":
+            continue
+        for principal in statement.principal or ():
+            if principal.type == "AWS":
+                yield Share.trusted(resource=resource, account=principal.value, how=how, span=principal.span)

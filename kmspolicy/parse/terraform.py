@@ -26,9 +26,17 @@ from kmspolicy.model import (
     Policy,
     PolicyKind,
     Scalar,
+    Share,
     Unknown,
 )
-from kmspolicy.parse.consumers import TERRAFORM, TERRAFORM_BUCKET, ConsumerSpec, consumer, kms_algorithm
+from kmspolicy.parse.consumers import (
+    TERRAFORM,
+    TERRAFORM_BUCKET,
+    ConsumerSpec,
+    consumer,
+    kms_algorithm,
+    policy_shares,
+)
 from kmspolicy.parse.context import INPUT_ERROR, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import load_embedded_json
@@ -308,6 +316,7 @@ class _Reader:
     entities: dict[str, _Entity] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     consumers: list[KeyConsumer] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
     account: str | None = None
 
     def __post_init__(self) -> None:
@@ -430,6 +439,12 @@ class _Reader:
                 self.consumer(resource, spec)
         for resource in by_type.get("aws_s3_bucket_server_side_encryption_configuration", []):
             self.bucket_encryption(resource)
+        for resource in by_type.get("aws_secretsmanager_secret_policy", []):
+            self.secret_policy(resource)
+        for resource in by_type.get("aws_snapshot_create_volume_permission", []):
+            self.snapshot_permission(resource)
+        for resource in by_type.get("aws_s3_bucket_replication_configuration", []):
+            self.replication(resource, by_type.get("aws_s3_bucket_server_side_encryption_configuration", []))
 
     def name_of(self, resource: _Resource) -> str:
         return resource.text("name") or resource.address
@@ -542,6 +557,47 @@ class _Reader:
                     kms_algorithm(block[0].get(spec.switch or "")),
                     self.ctx.span(pointer_join(resource.pointer, "rule", index, default, 0, spec.key)),
                 )
+            )
+
+    def secret_policy(self, resource: _Resource) -> None:
+        secret = self.linked(resource, "secret_arn", ("aws_secretsmanager_secret",), "arn", "id")
+        if secret is None:
+            return
+        policy = self.policy_attribute(resource, "policy", PolicyKind.KEY, resource.address)
+        if policy is not None:
+            self.shares.extend(policy_shares(policy, secret.address, f"resource policy `{resource.address}`"))
+
+    def snapshot_permission(self, resource: _Resource) -> None:
+        """A share of the volume that the permitted snapshot was taken of."""
+        snapshot = self.linked(resource, "snapshot_id", ("aws_ebs_snapshot",), "id")
+        volume = None if snapshot is None else self.linked(snapshot, "volume_id", ("aws_ebs_volume",), "id")
+        account = resource.get("account_id")
+        if volume is not None and isinstance(account, str | Unknown):
+            span = self.ctx.span(pointer_join(resource.pointer, "account_id"))
+            how = f"snapshot permission `{resource.address}`"
+            self.shares.append(Share.trusted(resource=volume.address, account=account, how=how, span=span))
+
+    def replication(self, resource: _Resource, encryptions: list[_Resource]) -> None:
+        """A share of the bucket's default encryption per replication rule that names an account.
+
+        The bucket is matched by what both name: the same `aws_s3_bucket`, or the same bucket name.
+        """
+        refs = set(resource.references("bucket"))
+        name = resource.text("bucket")
+        sources = [
+            e
+            for e in encryptions
+            if refs & set(e.references("bucket")) or (name is not None and e.text("bucket") == name)
+        ]
+        for index, rule in enumerate(_blocks(resource.values.get("rule"))):
+            account = _first(rule.get("destination")).get("account")
+            if not isinstance(account, str) or not account:
+                continue
+            span = self.ctx.span(pointer_join(resource.pointer, "rule", index, "destination", 0, "account"))
+            how = "a replication rule"
+            self.shares.extend(
+                Share.trusted(resource=source.address, account=account, how=how, span=span)
+                for source in sources
             )
 
     def key_policy(self, resource: _Resource) -> None:
@@ -827,5 +883,6 @@ def read_terraform_plan(obj: object, ctx: ReadContext) -> Document:
         aliases=tuple(reader.aliases),
         principals=reader.principals(),
         consumers=tuple(reader.consumers),
+        shares=tuple(reader.shares),
         notes=tuple(ctx.notes),
     )
