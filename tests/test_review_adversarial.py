@@ -1,0 +1,157 @@
+"""Independent hand-derived account cases for the access graph, `tests/review_cases/adversarial/*.yaml`.
+
+Each case's answers were derived by hand from `../shared/reference/kms-authorization.md` §1 (and §5.1 for
+AWS managed keys), not from kmspolicy's output. `test_graph.py` globs only the top-level case folder, so
+this module runs these cases with the same loader and the same assertions. Where kmspolicy disagrees with
+the reference, the case stays and is a strict expected failure naming the reason (`KNOWN_WRONG`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kmspolicy.review.cases import AccountCase, load_case
+from kmspolicy.review.graph import AccessGraph, build_graph
+from kmspolicy.review.questions import Reach, access, access_json
+
+CASES_DIR = Path(__file__).parent / "review_cases" / "adversarial"
+CASES = sorted(CASES_DIR.glob("*.yaml"))
+
+# case stem -> why kmspolicy's answer contradicts the reference (strict xfail: fixing it turns the test red)
+_EXTERNAL_ID = (
+    "sts:ExternalId in a trust policy is never tried as a request value, so no `assume` edge is found "
+    "for the vendor account and its access is missed (README: conditions are retried with the values "
+    "the policies name)"
+)
+_ROLE_NOT_SESSION = (
+    "the graph calls as the role ARN, never as a session of the role, which is how a role calls KMS"
+)
+_TAG_DENY = (
+    "tag escalations only try tag values that satisfy an Allow condition; a tag change that lifts an "
+    "IAM Deny on aws:ResourceTag is not searched (§1.9: whoever can tag/untag can change access)"
+)
+KNOWN_WRONG: dict[str, str] = {
+    "abac_untag_removes_a_deny": f"{_TAG_DENY}; kms:UntagResource is not among the graph's actions",
+    "abac_retag_removes_a_deny": _TAG_DENY,
+    "abac_principal_self_tag": (
+        "iam:TagRole on itself is not an escalation method, although retagging the principal satisfies an "
+        "aws:PrincipalTag ABAC condition (§1.9, §2.6 policy variables)"
+    ),
+    "trust_external_id": _EXTERNAL_ID,
+    "grant_to_external_account_root": (
+        "§9 q2: the evaluator reads a grant to an account as its root user only, and the graph never "
+        "calls as a root user, so the external account's grant access is missed under every reading"
+    ),
+    "external_create_grant_escalation": (
+        "escalations are searched only for described users and roles, not for other accounts or `*`, "
+        "although CreateGrant works cross-account (§1.4) for any grant operation (§1.5)"
+    ),
+    "key_policy_notprincipal_role_session": (
+        f"{_ROLE_NOT_SESSION}: a Deny + NotPrincipal listing the role ARN but not the session ARN still hits "
+        "every session (§2.2), while the role-ARN caller escapes it"
+    ),
+    "key_policy_names_session_arn": (
+        f"{_ROLE_NOT_SESSION}: a key policy naming a role-session ARN (§1.3 (1)) is never matched, so the "
+        "role's access is missed"
+    ),
+    "grant_to_session_arn": (
+        f"{_ROLE_NOT_SESSION}: a grant to an assumed-role session ARN (§1.5 grantee) is never matched, "
+        "so the role's access is missed"
+    ),
+}
+
+
+def _built(path: Path, trusted: tuple[str, ...] = ()) -> tuple[AccountCase, AccessGraph]:
+    case = load_case(path)
+    return case, build_graph(case.build(path.stem), trusted_accounts=trusted)
+
+
+def _reach(graph: AccessGraph, case: AccountCase, key: str, principal: str, action: str) -> Reach | None:
+    answers = access(graph, key=case.key_arn(key), principal=principal, action=action)
+    return answers[0].principals[0] if answers else None
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(
+            p,
+            id=p.stem,
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[p.stem])]
+            if p.stem in KNOWN_WRONG
+            else [],
+        )
+        for p in CASES
+    ]
+
+
+@pytest.mark.parametrize("path", _params())
+def test_adversarial_case(path: Path) -> None:
+    case, graph = _built(path)
+    assert case.expect or case.absent, "a case must say what to expect"
+    for expected in case.expect:
+        reach = _reach(graph, case, expected.key, expected.principal, expected.action)
+        label = f"{expected.principal} {expected.action} on {expected.key}"
+        assert reach is not None, f"{label}: not reached"
+        if expected.steps is not None:
+            assert [s.kind for s in reach.path] == list(expected.steps), label
+        if expected.through:
+            assert [s.target.rsplit("/", 1)[-1] for s in reach.path[:-1]] == list(expected.through), label
+        if expected.refs:
+            assert {r.grant_id or r.sid or "" for r in reach.path[-1].refs} == set(expected.refs), label
+        if expected.method is not None:
+            assert reach.path[-1].method == expected.method, label
+        if expected.external is not None:
+            assert reach.external is expected.external, label
+    for absent in case.absent:
+        if graph.find_principal(absent.principal) is None:
+            continue  # not even a node: it reaches nothing
+        answers = access(
+            graph, key=case.key_arn(absent.key), principal=absent.principal, action=absent.action
+        )
+        assert answers == [], f"{absent.principal} unexpectedly can {absent.action}: {access_json(answers)}"
+
+
+@pytest.mark.parametrize(
+    ("stem", "key", "principal", "action", "condition", "value"),
+    [
+        pytest.param(
+            "trust_external_id",
+            "k1",
+            "444455556666",
+            "kms:Decrypt",
+            "sts:externalid",
+            "vendor-7731",
+            marks=pytest.mark.xfail(strict=True, reason=_EXTERNAL_ID),
+        ),
+        ("grants_varied", "k1", "Batch", "kms:Decrypt", "kms:encryptioncontext:project", "atlas"),
+        (
+            "aws_managed_key_rcp",
+            "awsmanaged",
+            "App",
+            "kms:Decrypt",
+            "kms:viaservice",
+            "s3.us-east-1.amazonaws.com",
+        ),
+    ],
+)
+def test_access_holds_only_under_the_named_condition(
+    stem: str, key: str, principal: str, action: str, condition: str, value: str
+) -> None:
+    case, graph = _built(CASES_DIR / f"{stem}.yaml")
+    reach = _reach(graph, case, key, principal, action)
+    assert reach is not None
+    found = {k.lower(): v for s in reach.path for k, v in s.conditions.items()} | {
+        k.lower(): v for k, v in reach.conditions.items()
+    }
+    assert condition in found, f"conditions shown: {found}"
+    assert value in str(found[condition])
+
+
+def test_a_trusted_account_is_not_flagged_external_but_star_still_is() -> None:
+    case, graph = _built(CASES_DIR / "external_and_star.yaml", trusted=("444455556666",))
+    partner = _reach(graph, case, "k1", "444455556666", "kms:Decrypt")
+    public = _reach(graph, case, "k1", "*", "kms:Encrypt")
+    assert partner is not None and partner.external is False
+    assert public is not None and public.external is True
