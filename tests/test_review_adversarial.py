@@ -44,10 +44,6 @@ KNOWN_WRONG: dict[str, str] = {
         "§9 q2: the evaluator reads a grant to an account as its root user only, and the graph never "
         "calls as a root user, so the external account's grant access is missed under every reading"
     ),
-    "external_create_grant_escalation": (
-        "escalations are searched only for described users and roles, not for other accounts or `*`, "
-        "although CreateGrant works cross-account (§1.4) for any grant operation (§1.5)"
-    ),
     "key_policy_notprincipal_role_session": (
         f"{_ROLE_NOT_SESSION}: a Deny + NotPrincipal listing the role ARN but not the session ARN still hits "
         "every session (§2.2), while the role-ARN caller escapes it"

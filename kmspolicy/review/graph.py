@@ -811,7 +811,10 @@ class _Builder:
 
     def _escalations(self) -> None:
         internal = [a for a in self.actors.values() if a.kind in ("user", "role")]
-        for actor in internal:
+        # whoever holds CreateGrant may grant itself any operation (§1.5): other accounts too, as
+        # CreateGrant works cross-account; the evaluator says which of the rest they hold
+        outsiders = [a for a in self.actors.values() if a.kind in ("external", "any", "org")]
+        for actor in (*internal, *outsiders):
             for arn in self.keys:
                 held = self.held.get((actor.node, arn), set())
                 if "kms:CreateGrant" in held:
