@@ -20,11 +20,6 @@ CASES_DIR = Path(__file__).parent / "review_cases" / "adversarial"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
 
 # case stem -> why kmspolicy's answer contradicts the reference (strict xfail: fixing it turns the test red)
-_EXTERNAL_ID = (
-    "sts:ExternalId in a trust policy is never tried as a request value, so no `assume` edge is found "
-    "for the vendor account and its access is missed (README: conditions are retried with the values "
-    "the policies name)"
-)
 _ROLE_NOT_SESSION = (
     "the graph calls as the role ARN, never as a session of the role, which is how a role calls KMS"
 )
@@ -39,7 +34,6 @@ KNOWN_WRONG: dict[str, str] = {
         "iam:TagRole on itself is not an escalation method, although retagging the principal satisfies an "
         "aws:PrincipalTag ABAC condition (§1.9, §2.6 policy variables)"
     ),
-    "trust_external_id": _EXTERNAL_ID,
     "grant_to_external_account_root": (
         "§9 q2: the evaluator reads a grant to an account as its root user only, and the graph never "
         "calls as a root user, so the external account's grant access is missed under every reading"
@@ -112,15 +106,7 @@ def test_adversarial_case(path: Path) -> None:
 @pytest.mark.parametrize(
     ("stem", "key", "principal", "action", "condition", "value"),
     [
-        pytest.param(
-            "trust_external_id",
-            "k1",
-            "444455556666",
-            "kms:Decrypt",
-            "sts:externalid",
-            "vendor-7731",
-            marks=pytest.mark.xfail(strict=True, reason=_EXTERNAL_ID),
-        ),
+        ("trust_external_id", "k1", "444455556666", "kms:Decrypt", "sts:externalid", "vendor-7731"),
         ("grants_varied", "k1", "Batch", "kms:Decrypt", "kms:encryptioncontext:project", "atlas"),
         (
             "aws_managed_key_rcp",

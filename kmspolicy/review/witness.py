@@ -49,6 +49,10 @@ _CONTROLLED = frozenset(
         "aws:calledviafirst",
         "aws:calledvialast",
         "aws:tagkeys",
+        # what the caller passes to sts:AssumeRole, which trust policies test
+        "sts:externalid",
+        "sts:rolesessionname",
+        "sts:sourceidentity",
     }
 )
 # Keys that AWS sets only when an integrated service calls on the principal's behalf (§3.1, §3.3): a
