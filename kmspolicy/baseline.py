@@ -66,8 +66,11 @@ _UNPARSED = _Unparsed()
 def _document(file: str, text: str) -> Any:
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
+    except (json.JSONDecodeError, RecursionError):
         pass
+    except ValueError:
+        # JSON holding an integer over Python's digit limit: reported when parsed, nothing to walk
+        return _UNPARSED
     # The parser's own YAML reading, so that pointers agree (CloudFormation short forms become their
     # long forms) and alias bombs are refused; its findings were reported when the file was parsed.
     from kmspolicy.parse.yamlload import load_yaml  # only YAML inputs need PyYAML

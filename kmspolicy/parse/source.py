@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -611,14 +612,18 @@ def load_embedded_json(text: str, ctx: ReadContext, pointer: str) -> object | No
     return _load(text, ctx, pointer)
 
 
+def _decode(text: str) -> tuple[object, bool]:
+    """The parsed value, and whether some object repeats a key (then the last occurrence is kept)."""
+    try:
+        return _STRICT.decode(text), False
+    except _DuplicateKey:
+        return json.loads(text), True
+
+
 def _load(text: str, ctx: ReadContext, embedded_at: str | None) -> object | None:
     base = embedded_at or ""
-    duplicated = False
     try:
-        value: object = _STRICT.decode(text)
-    except _DuplicateKey:
-        value = json.loads(text)
-        duplicated = True
+        value, duplicated = _decode(text)
     except json.JSONDecodeError as error:
         if text.isspace() or not text:
             _report_empty(ctx, embedded_at)
@@ -627,6 +632,11 @@ def _load(text: str, ctx: ReadContext, embedded_at: str | None) -> object | None
         return None
     except RecursionError:
         _report_too_deep(text, ctx, embedded_at)
+        return None
+    except ValueError:
+        # the only other ValueError the decoder raises: an integer over Python's digit limit
+        if not _report_huge_integer(text, ctx, embedded_at):
+            raise
         return None
     # a text with at most MAX_DEPTH brackets cannot nest deeper: skip the walk on the common path
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth_exceeds(value, MAX_DEPTH):
@@ -701,6 +711,30 @@ def _report_too_deep(text: str, ctx: ReadContext, embedded_at: str | None) -> No
         f"nesting deeper than {MAX_DEPTH} levels at {_where(ctx, embedded_at, start)}",
         (embedded_at or "") + pointer,
     )
+
+
+_INTEGER = re.compile(r"-?([0-9]+)")
+
+
+def _report_huge_integer(text: str, ctx: ReadContext, embedded_at: str | None) -> bool:
+    """Report the first integer longer than `sys.get_int_max_str_digits()`; False when there is none."""
+    limit = sys.get_int_max_str_digits()
+    scan = ctx.sources._scan_of(ctx.file, embedded_at) or _scan(text)
+    huge: list[tuple[int, int, str]] = []  # (start, digits, pointer)
+    for pointer, (start, end) in scan.index.items():
+        literal = _INTEGER.match(text, start, end)
+        if literal is not None and literal.end() == end and 0 < limit < len(literal.group(1)):
+            huge.append((start, len(literal.group(1)), pointer))
+    if not huge:
+        return False
+    start, digits, pointer = min(huge)
+    ctx.report(
+        INPUT_ERROR,
+        f"integer of {digits:,} digits at {_where(ctx, embedded_at, start)}: "
+        f"integers longer than {limit:,} digits cannot be read",
+        (embedded_at or "") + pointer,
+    )
+    return True
 
 
 def _report_duplicate(ctx: ReadContext, base: str, dup: Duplicate) -> None:

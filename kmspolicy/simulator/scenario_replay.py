@@ -33,6 +33,10 @@ DEFAULT_REGION = "us-east-1"
 _EC_PREFIX = "kms:encryptioncontext:"
 
 
+class ReplayError(ValueError):
+    """A scenario the simulator cannot act out; the message names the value that stops it."""
+
+
 class ScenarioLike(Protocol):
     """What replay needs of a `kmspolicy.scenario.Scenario` (not imported: it reaches the parser)."""
 
@@ -48,7 +52,8 @@ def replay(scenario: ScenarioLike) -> dict[str, Any]:
 
     Returns `{"decision": effect or None, "error": error code or None, "event": audit event}`; the
     decision is the one for the request's own action and resource (None if the call failed before
-    authorisation, e.g. on validation).
+    authorisation, e.g. on validation). A scenario that cannot be acted out (no key for an operation
+    whose parameters need one, a role as the caller) raises `ReplayError`.
     """
     situation, request = scenario.situation, scenario.request
     world = World(quotas_enabled=False)
@@ -138,7 +143,7 @@ def _caller(world: World, situation: Situation, request: Request) -> None:
             account, resource.split("/", 1)[1], policies=situation.identity_policies, tags=tags
         )
     elif resource.startswith("role/"):
-        raise ValueError(f"a role cannot call KMS itself; use a session of `{principal}`")
+        raise ReplayError(f"a role cannot call KMS itself; use a session of `{principal}`")
 
 
 def _unique_names(policies: tuple[Policy, ...]) -> dict[str, Policy]:
@@ -354,6 +359,16 @@ class _Call:
 Builder = Callable[[_Call], str]
 
 
+def _known_key(call: _Call) -> KeyRecord:
+    """The scenario's key, for operations whose parameters (a ciphertext, a signature) come from it."""
+    if call.key is None:
+        raise ReplayError(
+            f"`{call.request.action}` on `{call.request.resource}` cannot be replayed: the scenario has "
+            "no key to make its parameters with (give the request's `resource` as a key ARN)"
+        )
+    return call.key
+
+
 def _crypto_in(operation: str, *, plaintext: bool = False, data_key: bool = False) -> Builder:
     def build(call: _Call) -> str:
         if call.ctx:
@@ -370,11 +385,11 @@ def _crypto_in(operation: str, *, plaintext: bool = False, data_key: bool = Fals
 
 
 def _decrypt(call: _Call) -> str:
-    assert call.key is not None
-    call.params["CiphertextBlob"] = _blob(call.world, call.key, call.region, call.ctx)
+    key = _known_key(call)
+    call.params["CiphertextBlob"] = _blob(call.world, key, call.region, call.ctx)
     if call.ctx:
         call.params["EncryptionContext"] = call.ctx
-    if call.key.spec.startswith("RSA"):
+    if key.spec.startswith("RSA"):
         call.params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
     elif ":alias/" not in str(call.params.get("KeyId")):
         call.params.pop("KeyId", None)  # symmetric Decrypt finds the key in the blob
@@ -383,10 +398,10 @@ def _decrypt(call: _Call) -> str:
 
 def _re_encrypt(source_side: bool) -> Builder:
     def build(call: _Call) -> str:
-        assert call.key is not None
+        key = _known_key(call)
         sink = _sink(call.world, call.request, call.region)
         named = call.params.pop("KeyId")
-        source, dest = (call.key, sink) if source_side else (sink, call.key)
+        source, dest = (key, sink) if source_side else (sink, key)
         call.params["CiphertextBlob"] = _blob(
             call.world, source, call.region, call.ctx if source_side else None
         )
@@ -414,18 +429,16 @@ def _data_key_pair(operation: str) -> Builder:
 
 def _signing(operation: str) -> Builder:
     def build(call: _Call) -> str:
-        assert call.key is not None
-        algorithms = crypto.algorithms_for(call.key.spec, call.key.usage).get(
-            "SigningAlgorithms", ["ECDSA_SHA_256"]
-        )
+        key = _known_key(call)
+        algorithms = crypto.algorithms_for(key.spec, key.usage).get("SigningAlgorithms", ["ECDSA_SHA_256"])
         algorithm = _context_value(call.request, "kms:SigningAlgorithm") or algorithms[0]
         message_type = _context_value(call.request, "kms:MessageType") or "RAW"
         message = b"replay" if message_type == "RAW" else b"\x00" * 32
         call.params.update(Message=message, SigningAlgorithm=algorithm, MessageType=message_type)
         if operation == "Verify":
             call.params["Signature"] = b"\x00"
-            if call.key.material.private is not None and algorithm in algorithms:
-                call.params["Signature"] = crypto.sign(call.key.material, algorithm, message, message_type)
+            if key.material.private is not None and algorithm in algorithms:
+                call.params["Signature"] = crypto.sign(key.material, algorithm, message, message_type)
         return operation
 
     return build
@@ -433,19 +446,13 @@ def _signing(operation: str) -> Builder:
 
 def _mac(operation: str) -> Builder:
     def build(call: _Call) -> str:
-        assert call.key is not None
-        own = (
-            f"HMAC_SHA_{call.key.spec.removeprefix('HMAC_')}"
-            if call.key.spec.startswith("HMAC")
-            else "HMAC_SHA_256"
-        )
+        key = _known_key(call)
+        own = f"HMAC_SHA_{key.spec.removeprefix('HMAC_')}" if key.spec.startswith("HMAC") else "HMAC_SHA_256"
         algorithm = _context_value(call.request, "kms:MacAlgorithm") or own
         call.params.update(Message=b"replay", MacAlgorithm=algorithm)
         if operation == "VerifyMac":
             call.params["Mac"] = (
-                crypto.mac(call.key.material, algorithm, b"replay")
-                if call.key.spec.startswith("HMAC")
-                else b"x"
+                crypto.mac(key.material, algorithm, b"replay") if key.spec.startswith("HMAC") else b"x"
             )
         return operation
 
@@ -514,11 +521,11 @@ def _request_tags(request: Request) -> list[dict[str, str]]:
 
 
 def _put_key_policy(call: _Call) -> str:
-    assert call.key is not None
+    key = _known_key(call)
     import json
 
     call.params.pop("GrantTokens", None)
-    call.params["Policy"] = json.dumps(call.key.policy.document or {"Statement": []})
+    call.params["Policy"] = json.dumps(key.policy.document or {"Statement": []})
     bypass = _context_value(call.request, "kms:BypassPolicyLockoutSafetyCheck")
     if bypass is not None:
         call.params["BypassPolicyLockoutSafetyCheck"] = bypass == "true"
@@ -604,9 +611,9 @@ def _grantee(request: Request) -> str:
 
 def _grant_op(operation: str) -> Builder:
     def build(call: _Call) -> str:
-        assert call.key is not None
+        key = _known_key(call)
         tokens = call.params.pop("GrantTokens", [])
-        grant_id = call.request.grant_id or next(iter(call.key.grants), "0" * 64)
+        grant_id = call.request.grant_id or next(iter(key.grants), "0" * 64)
         if operation == "RetireGrant" and call.request.grant_id is None and tokens:
             call.params.clear()
             call.params["GrantToken"] = tokens[0]
