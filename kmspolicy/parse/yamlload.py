@@ -112,7 +112,11 @@ class _Builder:
                 help="CloudFormation understands `!Ref`, `!Sub`, `!GetAtt` and the other `Fn::` short forms",
             )
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            try:
+                return _scalar(node)
+            except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+                digits = len(str(node.value))
+                self._refuse(f"integer of {digits:,} digits cannot be read", pointer)
         return self._collection(node, pointer, depth, via_alias)
 
     def _tagged(self, node: Node, pointer: str, depth: int, via_alias: bool) -> object:
