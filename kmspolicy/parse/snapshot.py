@@ -16,6 +16,11 @@ Every principal gets every policy in force on it: inline and attached managed po
 version only), a user's group policies, a role's trust policy and any permissions boundary. Each file
 is read with its own `ReadContext`, so findings point into the file they are about.
 
+A file the layout requires but the folder lacks is an `input-error` against the path it should have:
+severity error where the answer would be wrong (a key without `describe-key.json` or
+`key-policy.json`), medium where it is only incomplete (no `iam.json`, no `grants.json`). A file
+holding `null`, or a list field of another shape, is a `syn-structure` error: never read as empty.
+
 Managed policies keep their ARN (`Policy.arn`, from `Policies[].Arn`, which is also the `PolicyArn`
 that entities attach): customer managed ones (`arn:aws:iam::<account>:policy/...`) are what
 `iam:CreatePolicyVersion` rewrites; AWS managed ones (`arn:aws:iam::aws:policy/...`) no customer can.
@@ -46,7 +51,13 @@ from kmspolicy.model import (
     PolicyKind,
     Severity,
 )
-from kmspolicy.parse.context import INPUT_UNEXPECTED_FILE, SYN_STRUCTURE, ReadContext, pointer_join
+from kmspolicy.parse.context import (
+    INPUT_ERROR,
+    INPUT_UNEXPECTED_FILE,
+    SYN_STRUCTURE,
+    ReadContext,
+    pointer_join,
+)
 from kmspolicy.parse.policy import read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import SourceSet, load_embedded_json, load_json_text, read_file_text
 
@@ -91,7 +102,25 @@ class _Snapshot:
         self.expected.add(path)
         ctx = ReadContext(file=str(path), sources=self.sources, account=self.account)
         text = read_file_text(path, ctx, self.max_bytes)
-        return (None if text is None else load_json_text(text, ctx)), ctx
+        obj = None if text is None else load_json_text(text, ctx)
+        if text is not None and obj is None and not ctx.findings:
+            # valid JSON `null`: no CLI command writes it, and reading it as "nothing" would lose the file
+            ctx.report(SYN_STRUCTURE, f"`{path.name}` holds `null`, not the AWS CLI output it should", "")
+        return obj, ctx
+
+    def missing(self, path: Path, consequence: str, severity: Severity) -> None:
+        """A file the layout requires is absent: reported against the path it should have."""
+        self.expected.add(path)
+        ctx = ReadContext(file=str(path), sources=self.sources)
+        where = "the snapshot" if path.parent == self.root else f"key folder `{path.parent.name}`"
+        ctx.report(
+            INPUT_ERROR,
+            f"`{path.name}` is missing from {where}; {consequence}",
+            "",
+            severity=severity,
+            help="see the snapshot layout in samples/account/README.md",
+        )
+        self.done(ctx)
 
     def done(self, ctx: ReadContext) -> None:
         self.findings.extend(ctx.findings)
@@ -135,7 +164,7 @@ class _Snapshot:
         """A GAAD policy document: an object, or (from the raw API) a URL-encoded JSON string."""
         if isinstance(value, str):
             if value.lstrip().startswith("{"):
-                embedded = load_embedded_json(value, ctx, pointer)
+                embedded = _embedded(value, ctx, pointer)
                 return None if embedded is None else read_policy(embedded, ctx, pointer, kind=kind, name=name)
             try:
                 value = json.loads(unquote(value))
@@ -152,6 +181,7 @@ class _Snapshot:
     def read_iam(self, account: str | None) -> list[IamEntity]:
         path = self.root / "iam.json"
         if not path.is_file():
+            self.missing(path, "no IAM principals or identity policies are known", Severity.MEDIUM)
             self.notes.append("the snapshot has no `iam.json`; no IAM principals are known")
             return []
         obj, ctx = self.load(path)
@@ -166,8 +196,7 @@ class _Snapshot:
         group_policies: dict[str, list[Policy]] = {}
         entities: list[IamEntity] = []
         for list_name, entity_type, name_field, id_field, inline_field in _GAAD_LISTS:
-            items = obj.get(list_name)
-            for index, item in enumerate(items if isinstance(items, list) else []):
+            for index, item in enumerate(_items(obj, list_name, ctx, "")):
                 pointer = pointer_join("", list_name, index)
                 if not isinstance(item, dict) or not isinstance(item.get(name_field), str):
                     ctx.report(SYN_STRUCTURE, f"this entry of `{list_name}` has no `{name_field}`", pointer)
@@ -175,7 +204,7 @@ class _Snapshot:
                 name = str(item[name_field])
                 policies = self.inline_policies(item, inline_field, ctx, pointer, name)
                 policies.extend(self.attached(item, managed, ctx, pointer, name))
-                groups = tuple(g for g in item.get("GroupList", []) if isinstance(g, str))
+                groups = tuple(_strings(item, "GroupList", ctx, pointer))
                 if entity_type == "group":
                     group_policies[name] = list(policies)
                 for group in groups:
@@ -206,7 +235,7 @@ class _Snapshot:
                         else account or "",
                         path=item.get("Path") if isinstance(item.get("Path"), str) else "/",
                         unique_id=item.get(id_field) if isinstance(item.get(id_field), str) else None,
-                        tags=_tag_map(item.get("Tags"), "Key", "Value"),
+                        tags=_tag_map(item, "Tags", ("Key", "Value"), ctx, pointer),
                         policies=tuple(policies),
                         permission_boundary=self.boundary(item, managed, ctx, pointer, name),
                         trust_policy=trust,
@@ -220,16 +249,14 @@ class _Snapshot:
     def managed_policies(self, obj: dict[str, object], ctx: ReadContext) -> dict[str, Policy]:
         """Managed policies by ARN, each as its default version, with its other versions."""
         found: dict[str, Policy] = {}
-        items = obj.get("Policies")
-        for index, item in enumerate(items if isinstance(items, list) else []):
+        for index, item in enumerate(_items(obj, "Policies", ctx, "")):
             pointer = pointer_join("", "Policies", index)
             if not isinstance(item, dict) or not isinstance(item.get("Arn"), str):
                 ctx.report(SYN_STRUCTURE, "this managed policy has no `Arn`", pointer)
                 continue
             arn = str(item["Arn"])
-            versions = item.get("PolicyVersionList")
             default = item.get("DefaultVersionId")
-            listed = list(enumerate(versions if isinstance(versions, list) else []))
+            listed = list(enumerate(_items(item, "PolicyVersionList", ctx, pointer)))
             for position, version in listed:
                 if not isinstance(version, dict):
                     at = pointer_join(pointer, "PolicyVersionList", position)
@@ -270,8 +297,7 @@ class _Snapshot:
         self, item: dict[str, object], field_name: str, ctx: ReadContext, pointer: str, holder: str
     ) -> list[Policy]:
         policies: list[Policy] = []
-        items = item.get(field_name)
-        for index, entry in enumerate(items if isinstance(items, list) else []):
+        for index, entry in enumerate(_items(item, field_name, ctx, pointer)):
             at = pointer_join(pointer, field_name, index)
             if not isinstance(entry, dict):
                 ctx.report(SYN_STRUCTURE, "an inline policy must be an object", at)
@@ -289,10 +315,13 @@ class _Snapshot:
         self, item: dict[str, object], managed: dict[str, Policy], ctx: ReadContext, pointer: str, holder: str
     ) -> list[Policy]:
         policies: list[Policy] = []
-        items = item.get("AttachedManagedPolicies")
-        for entry in items if isinstance(items, list) else []:
+        for index, entry in enumerate(_items(item, "AttachedManagedPolicies", ctx, pointer)):
             arn = entry.get("PolicyArn") if isinstance(entry, dict) else None
-            policy = managed.get(arn) if isinstance(arn, str) else None
+            if not isinstance(arn, str):
+                at = pointer_join(pointer, "AttachedManagedPolicies", index)
+                ctx.report(SYN_STRUCTURE, "this attached policy has no `PolicyArn`", at)
+                continue
+            policy = managed.get(arn)
             if policy is None:
                 ctx.notes.append(
                     f"managed policy `{arn}` attached to `{holder}` is not in `iam.json`; not included"
@@ -379,6 +408,8 @@ class _Snapshot:
                     SYN_STRUCTURE, "`describe-key.json` must be the output of `aws kms describe-key`", ""
                 )
             self.done(ctx)
+        else:
+            self.missing(describe, "its metadata (owner, state, usage) is assumed", Severity.ERROR)
         if key is None:
             self.notes.append(f"key `{key_id}` has no usable `describe-key.json`; its metadata is assumed")
             key = Key.trusted(
@@ -394,19 +425,24 @@ class _Snapshot:
         if policy_path.is_file():
             updates["policy"] = self.read_key_policy(policy_path, key.key_id)
         else:
-            self.notes.append(f"key `{key.key_id}` has no `key-policy.json`; its policy is not known")
+            self.missing(policy_path, "the key's policy is not known", Severity.ERROR)
         grants_path = key_dir / "grants.json"
         if grants_path.is_file():
             updates["grants"] = tuple(self.read_grants(grants_path))
+        else:
+            self.missing(grants_path, "the key's grants are not known", Severity.MEDIUM)
         rotation_path = key_dir / "rotation.json"
         if rotation_path.is_file():
             updates.update(self.read_rotation(rotation_path))
         tags_path = key_dir / "tags.json"
         if tags_path.is_file():
             obj, ctx = self.load(tags_path)
-            updates["tags"] = _tag_map(
-                obj.get("Tags") if isinstance(obj, dict) else None, "TagKey", "TagValue"
-            )
+            if isinstance(obj, dict) and "Tags" in obj:
+                updates["tags"] = _tag_map(obj, "Tags", ("TagKey", "TagValue"), ctx, "")
+            elif obj is not None:
+                ctx.report(
+                    SYN_STRUCTURE, "`tags.json` must be the output of `aws kms list-resource-tags`", ""
+                )
             self.done(ctx)
         for path in sorted(key_dir.iterdir()):
             if path.name not in _KEY_FILES and not _expected_extra(path):
@@ -419,7 +455,7 @@ class _Snapshot:
         policy = None
         if isinstance(obj, dict) and isinstance(obj.get("Policy"), str):
             pointer = "/Policy"
-            embedded = load_embedded_json(str(obj["Policy"]), ctx, pointer)
+            embedded = _embedded(str(obj["Policy"]), ctx, pointer)
             if embedded is not None:
                 policy = read_policy(embedded, ctx, pointer, kind=PolicyKind.KEY, name=key_id)
         elif isinstance(obj, dict) and "Statement" in obj:
@@ -454,6 +490,10 @@ class _Snapshot:
             ctx.report(SYN_STRUCTURE, "`KeyRotationEnabled` must be true or false", "/KeyRotationEnabled")
         if isinstance(period, int) and not isinstance(period, bool):
             found["rotation_period_days"] = period
+        elif period is not None:
+            ctx.report(
+                SYN_STRUCTURE, "`RotationPeriodInDays` must be a number of days", "/RotationPeriodInDays"
+            )
         self.done(ctx)
         return found
 
@@ -474,7 +514,7 @@ class _Snapshot:
                 continue
             policy_name = str(item.get("name") or f"{name} #{index}")
             value, at = item["policy"], pointer_join(pointer, "policy")
-            document = load_embedded_json(value, ctx, at) if isinstance(value, str) else value
+            document = _embedded(value, ctx, at) if isinstance(value, str) else value
             policy = None if document is None else read_policy(document, ctx, at, kind=kind, name=policy_name)
             if policy is not None:
                 self.keep(policy)
@@ -511,15 +551,49 @@ def _version_id(version: dict[str, object], position: int) -> str:
     return version_id if isinstance(version_id, str) else f"#{position}"
 
 
-def _tag_map(value: object, key_field: str, value_field: str) -> dict[str, str]:
+def _embedded(text: str, ctx: ReadContext, pointer: str) -> object | None:
+    """The policy held as a JSON string; a string holding `null` is reported, not read as no policy."""
+    before = len(ctx.findings)
+    value = load_embedded_json(text, ctx, pointer)
+    if value is None and len(ctx.findings) == before:
+        ctx.report(SYN_STRUCTURE, "the policy string holds `null`, not a policy document", pointer)
+    return value
+
+
+def _items(container: dict[str, object], name: str, ctx: ReadContext, pointer: str) -> list[object]:
+    """The list `container[name]`; absent is empty, any other shape is reported (never skipped)."""
+    value = container.get(name)
+    if isinstance(value, list):
+        return value
+    if name in container:
+        ctx.report(SYN_STRUCTURE, f"`{name}` must be a list", pointer_join(pointer, name))
+    return []
+
+
+def _strings(container: dict[str, object], name: str, ctx: ReadContext, pointer: str) -> list[str]:
+    found: list[str] = []
+    for index, value in enumerate(_items(container, name, ctx, pointer)):
+        if isinstance(value, str):
+            found.append(value)
+        else:
+            ctx.report(SYN_STRUCTURE, f"`{name}` must hold only strings", pointer_join(pointer, name, index))
+    return found
+
+
+def _tag_map(
+    container: dict[str, object], name: str, fields: tuple[str, str], ctx: ReadContext, pointer: str
+) -> dict[str, str]:
+    """Tags as a map; `fields` name key and value (`Key`/`Value` in IAM, `TagKey`/`TagValue` in KMS)."""
+    key_field, value_field = fields
     tags: dict[str, str] = {}
-    for tag in value if isinstance(value, list) else []:
-        if (
-            isinstance(tag, dict)
-            and isinstance(tag.get(key_field), str)
-            and isinstance(tag.get(value_field), str)
-        ):
-            tags[str(tag[key_field])] = str(tag[value_field])
+    for index, tag in enumerate(_items(container, name, ctx, pointer)):
+        key = tag.get(key_field) if isinstance(tag, dict) else None
+        value = tag.get(value_field) if isinstance(tag, dict) else None
+        if isinstance(key, str) and isinstance(value, str):
+            tags[key] = value
+        else:
+            at = pointer_join(pointer, name, index)
+            ctx.report(SYN_STRUCTURE, f"a tag must have string `{key_field}` and `{value_field}`", at)
     return tags
 
 
