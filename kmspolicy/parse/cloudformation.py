@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -59,6 +59,24 @@ _SINGLE_ATTACH: dict[str, tuple[str, IamEntityType]] = {
     "AWS::IAM::UserPolicy": ("UserName", "user"),
     "AWS::IAM::GroupPolicy": ("GroupName", "group"),
 }
+
+
+# Every intrinsic function CloudFormation knows outside `Rules` (`Fn::ForEach` with the
+# `AWS::LanguageExtensions` transform).
+_FUNCTIONS = frozenset(
+    f"Fn::{name}"
+    for name in (
+        "Base64", "Cidr", "FindInMap", "ForEach", "GetAtt", "GetAZs", "If", "ImportValue", "Join",
+        "Length", "Select", "Split", "Sub", "ToJsonString", "Transform", "And", "Equals", "Not", "Or",
+    )
+)  # fmt: skip
+_PSEUDO_PARAMETERS = frozenset(
+    f"AWS::{name}"
+    for name in (
+        "AccountId", "NotificationARNs", "NoValue", "Partition", "Region", "StackId", "StackName",
+        "URLSuffix",
+    )
+)  # fmt: skip
 
 
 def _expression(value: object) -> str:
@@ -131,6 +149,8 @@ class _Template:
     mappings: dict[str, object]
     conditions: dict[str, object]
     resources: dict[str, object]
+    # A transform (SAM, language extensions) declares resources, parameters and variables of its own.
+    transformed: bool = False
     moves: dict[str, str] = field(default_factory=dict)
     _condition_values: dict[str, bool | None] = field(default_factory=dict)
     _noted: set[str] = field(default_factory=set)
@@ -204,6 +224,170 @@ class _Template:
         if name == "Fn::FindInMap" and isinstance(arg, list) and len(arg) in (3, 4):
             return self._find_in_map(arg, raw)
         return Unknown.trusted(expr=_expression(raw))
+
+    # ----------------------------------------------------------------- checks
+
+    def check(self, template: dict[str, object]) -> None:
+        """Report what CloudFormation itself rejects in the template's intrinsic functions and
+        conditions: resolution turns them into `Unknown`, which alone would pass in silence."""
+        for section in ("Resources", "Outputs"):
+            entries = template.get(section)
+            for name, entry in (entries if isinstance(entries, dict) else {}).items():
+                at = pointer_join("", section, name)
+                condition = entry.get("Condition") if isinstance(entry, dict) else None
+                if isinstance(condition, str) and condition not in self.conditions:
+                    self.ctx.report(
+                        SYN_STRUCTURE,
+                        f"condition `{condition}` is not declared in `Conditions`",
+                        pointer_join(at, "Condition"),
+                    )
+                self._check(entry, at, frozenset())
+        for name, expression in self.conditions.items():
+            self._check(expression, pointer_join("", "Conditions", name), frozenset())
+        self._check_cycles()
+
+    def _check(self, value: object, pointer: str, local: frozenset[str]) -> None:
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                self._check(item, pointer_join(pointer, index), local)
+            return
+        if not isinstance(value, dict):
+            return
+        if len(value) == 1:
+            ((name, arg),) = value.items()
+            if name == "Ref" or name.startswith("Fn::"):
+                self._check_function(name, arg, pointer, local)
+                return
+            if name == "Condition" and pointer.startswith("/Conditions/"):
+                if isinstance(arg, str) and arg not in self.conditions:
+                    self.ctx.report(
+                        SYN_STRUCTURE, f"condition `{arg}` is not declared in `Conditions`", pointer
+                    )
+                return
+        for key, item in value.items():
+            self._check(item, pointer_join(pointer, key), local)
+
+    def _check_function(self, name: str, arg: object, pointer: str, local: frozenset[str]) -> None:
+        def problem(message: str) -> None:
+            self.ctx.report(SYN_STRUCTURE, message, pointer)
+
+        inside = pointer_join(pointer, name)
+        if name == "Ref":
+            if isinstance(arg, str) and not self._declared(arg, local):
+                problem(f"`Ref` names `{arg}`, which is not a parameter, resource or pseudo parameter")
+        elif name not in _FUNCTIONS:
+            problem(f"unknown function `{name}`")
+            return
+        elif name == "Fn::GetAtt":
+            target = arg[0] if isinstance(arg, list) and arg else arg
+            logical = target.split(".", 1)[0] if isinstance(target, str) else None
+            if logical is not None and not self.transformed and logical not in self.resources:
+                problem(f"`Fn::GetAtt` names resource `{logical}`, which the template does not declare")
+        elif name == "Fn::Sub":
+            text, variables = arg, None
+            if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+                text, variables = arg[0], arg[1]
+            if not isinstance(text, str):
+                problem("`Fn::Sub` takes a string, or a string and a mapping of variables")
+                return
+            names = local | frozenset(variables or ())
+            for match in _SUB_VARIABLE.finditer(text):
+                variable = match.group(1)
+                base = variable.split(".", 1)[0] if "." in variable else variable
+                if variable.startswith("!") or self._declared(variable, names) or base in self.resources:
+                    continue
+                problem(
+                    f"`Fn::Sub` variable `{variable}` is not a parameter, resource, pseudo parameter"
+                    " or variable of the `Fn::Sub`"
+                )
+            if variables is not None:
+                self._check(variables, pointer_join(inside, 1), local)
+            return
+        elif name == "Fn::Join":
+            if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
+                problem("`Fn::Join` takes a delimiter and a list of values")
+            elif not isinstance(arg[1], list) and not (isinstance(arg[1], dict) and len(arg[1]) == 1):
+                problem(f"`Fn::Join` joins a list of values, not `{_expression(arg[1])}`")
+        elif name == "Fn::Select":
+            self._check_select(arg, problem)
+        elif name == "Fn::If":
+            if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
+                problem("`Fn::If` takes a condition name and two values")
+            elif arg[0] not in self.conditions:
+                problem(f"`Fn::If` names condition `{arg[0]}`, which is not declared in `Conditions`")
+        elif name == "Fn::FindInMap":
+            self._check_find_in_map(arg, problem)
+        self._check(arg, inside, local)
+
+    def _check_select(self, arg: object, problem: Callable[[str], None]) -> None:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            problem("`Fn::Select` takes an index and a list")
+            return
+        index, items = arg
+        if isinstance(index, str) and index.lstrip("-").isdigit():
+            index = int(index)
+        if not isinstance(index, int) or isinstance(index, bool):
+            return
+        if index < 0:
+            problem(f"`Fn::Select` index `{index}` is negative")
+        elif isinstance(items, list) and index >= len(items):
+            problem(f"`Fn::Select` index `{index}` is out of range: the list has {len(items)} items")
+
+    def _check_find_in_map(self, arg: object, problem: Callable[[str], None]) -> None:
+        if not (isinstance(arg, list) and len(arg) in (3, 4)):
+            problem("`Fn::FindInMap` takes a mapping name, two keys and optionally a default")
+            return
+        if len(arg) == 4:  # a `DefaultValue` answers for any missing key
+            return
+        found: object = self.mappings
+        where = "`Mappings`"
+        for name in arg[:3]:
+            if not (isinstance(name, str) and isinstance(found, dict)):
+                return
+            if name not in found:
+                problem(f"`Fn::FindInMap`: `{name}` is not declared in {where}")
+                return
+            found, where = found[name], f"`{name}`"
+
+    def _declared(self, name: str, local: frozenset[str]) -> bool:
+        return (
+            self.transformed
+            or name in local
+            or name in _PSEUDO_PARAMETERS
+            or name in self.parameters
+            or name in self.resources
+        )
+
+    def _check_cycles(self) -> None:
+        """Report each cycle of conditions that refer to each other (CloudFormation rejects them)."""
+        done: set[str] = set()
+
+        def refers(expression: object) -> Iterator[str]:
+            if isinstance(expression, list):
+                for item in expression:
+                    yield from refers(item)
+            elif isinstance(expression, dict):
+                if len(expression) == 1 and isinstance(expression.get("Condition"), str):
+                    yield str(expression["Condition"])
+                for item in expression.values():
+                    yield from refers(item)
+
+        def visit(name: str, path: list[str]) -> None:
+            for target in dict.fromkeys(refers(self.conditions[name])):
+                if target in path:
+                    cycle = [*path[path.index(target) :], target]
+                    self.ctx.report(
+                        SYN_STRUCTURE,
+                        "circular conditions: " + " → ".join(f"`{step}`" for step in cycle),
+                        pointer_join("", "Conditions", target),
+                    )
+                elif target in self.conditions and target not in done:
+                    visit(target, [*path, target])
+            done.add(name)
+
+        for name in self.conditions:
+            if name not in done:
+                visit(name, [name])
 
     def ref(self, name: str) -> object:
         if name == "AWS::NoValue":
@@ -292,7 +476,8 @@ class _Template:
             if isinstance(index, str) and index.isdigit()
             else None
         )
-        if position is not None and isinstance(items, list) and position < len(items):
+        # CloudFormation rejects a negative index; Python's `items[-1]` would pick the last item.
+        if position is not None and isinstance(items, list) and 0 <= position < len(items):
             return items[position]
         return Unknown.trusted(expr=_expression(raw))
 
@@ -735,6 +920,12 @@ class _Reader:
             if policy is not None:
                 entity.policies.append(policy)
                 self.policies.append(policy)
+        if entity_type == "role" and "AssumeRolePolicyDocument" not in props:
+            self.ctx.report(
+                SYN_STRUCTURE,
+                f"role `{logical}` has no `AssumeRolePolicyDocument`, which CloudFormation requires",
+                pointer,
+            )
         if entity_type == "role" and "AssumeRolePolicyDocument" in props:
             entity.trust = self.policy(
                 props["AssumeRolePolicyDocument"],
@@ -847,7 +1038,9 @@ def read_cloudformation(obj: object, ctx: ReadContext) -> Document:
         mappings=_section(obj, "Mappings", ctx),
         conditions=_section(obj, "Conditions", ctx),
         resources=_section(obj, "Resources", ctx),
+        transformed="Transform" in obj,
     )
+    template.check(obj)
     reader = _Reader(ctx=ctx, template=template)
     reader.read(template.resources)
     keys = tuple(

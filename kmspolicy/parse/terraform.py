@@ -37,7 +37,7 @@ from kmspolicy.parse.consumers import (
     kms_algorithm,
     policy_shares,
 )
-from kmspolicy.parse.context import INPUT_ERROR, ReadContext, pointer_join
+from kmspolicy.parse.context import INPUT_ERROR, SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_policy
 from kmspolicy.parse.source import load_embedded_json
 
@@ -363,6 +363,13 @@ class _Reader:
             document = load_embedded_json(value, self.ctx, pointer)
             return (
                 None if document is None else read_policy(document, self.ctx, pointer, kind=kind, name=name)
+            )
+        if value is not None and not isinstance(value, str | Unknown):
+            self.ctx.report(
+                SYN_STRUCTURE,
+                f"`{attribute}` of `{resource.address}` must be a policy document as a JSON string,"
+                f" not {_kind_of(value)}",
+                pointer,
             )
         source = self.linked(resource, attribute, ("aws_iam_policy_document",))
         if source is not None:
@@ -852,6 +859,56 @@ def _constraints(value: object) -> GrantConstraints | None:
     )
 
 
+def _kind_of(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a string"
+
+
+# (section, the type Terraform writes it as, that type in words)
+_SECTIONS: tuple[tuple[str, type, str], ...] = (
+    ("planned_values", dict, "a mapping"),
+    ("resource_changes", list, "a list"),
+    ("prior_state", dict, "a mapping"),
+    ("values", dict, "a mapping"),
+    ("configuration", dict, "a mapping"),
+)
+
+
+def _check_sections(plan: dict[str, object], ctx: ReadContext) -> None:
+    """Report plan sections of the wrong type, and a plan (not a state: that has `values`) missing a
+    section `terraform show -json` writes; the resources it would list would be lost silently."""
+    for name, expected, words in _SECTIONS:
+        if name in plan and plan[name] is not None and not isinstance(plan[name], expected):
+            ctx.report(
+                SYN_STRUCTURE,
+                f"`{name}` must be {words}, not {_kind_of(plan[name])}",
+                pointer_join("", name),
+            )
+    if "values" in plan:
+        return
+    planned = plan.get("planned_values")
+    # Terraform leaves out `resource_changes` only when the plan has no resources at all.
+    has_resources = any(
+        isinstance(module.get("resources"), list) and module["resources"]
+        for module, _ in _modules(
+            planned.get("root_module") if isinstance(planned, dict) else None, "/planned_values"
+        )
+    )
+    for name, missing in (
+        ("planned_values", "planned_values" not in plan),
+        ("resource_changes", "resource_changes" not in plan and has_resources),
+    ):
+        if missing:
+            ctx.report(
+                SYN_STRUCTURE,
+                f"this Terraform plan has no `{name}`: it is not complete `terraform show -json` output",
+                "",
+            )
+
+
 def read_terraform_plan(obj: object, ctx: ReadContext) -> Document:
     """Read `terraform show -json` output (see the module docstring)."""
     if not isinstance(obj, dict) or not ({"planned_values", "resource_changes", "values"} & obj.keys()):
@@ -861,6 +918,7 @@ def read_terraform_plan(obj: object, ctx: ReadContext) -> Document:
             "",
         )
         return Document.trusted(file=ctx.file, kind=InputKind.TERRAFORM_PLAN, notes=tuple(ctx.notes))
+    _check_sections(obj, ctx)
     if "configuration" not in obj:
         ctx.notes.append("the plan has no `configuration`; resources are linked by known values only")
     reader = _Reader(ctx=ctx, resources=_collect(obj))
