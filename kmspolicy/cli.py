@@ -74,6 +74,34 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _check_account(account: str | None) -> None:
+    from kmspolicy.config import is_account_id
+
+    if account is not None and not is_account_id(account):
+        _fail(f"option `--account`: `{account}` is not a 12-digit account id")
+
+
+def _check_action(action: str, option: str) -> None:
+    """Reject a `kms:` action the catalogue does not know; other services' actions are left alone."""
+    from kmspolicy.catalog import action as catalogued
+
+    service, _, name = action.partition(":")
+    wildcard = "*" in name or "?" in name
+    if service.lower() == "kms" and not wildcard and catalogued(action) is None:
+        _fail(f"{option}: unknown action `{action}`; KMS actions are spelled like `kms:Decrypt`")
+
+
+def _check_principal(principal: str) -> None:
+    # the same test as the query's: a one-line question and its flags accept the same principals
+    from kmspolicy.query import _SERVICE_PRINCIPAL
+
+    if not (principal.startswith("arn:") or _SERVICE_PRINCIPAL.fullmatch(principal)):
+        _fail(
+            f"--principal: expected a principal ARN or a service principal such as `s3.amazonaws.com`, "
+            f"found `{principal}`"
+        )
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"kmspolicy {__version__}")
@@ -132,6 +160,13 @@ def lint(
     from kmspolicy.report.findings import render
     from kmspolicy.rules import all_rules
 
+    _check_account(account)
+    known_rules = all_rules()
+    for option, selectors in (("--select", select or []), ("--ignore", ignore or [])):
+        unknown = [s for s in selectors if not any(configs.matches(s, r.id, r.name) for r in known_rules)]
+        if unknown:
+            names = ", ".join(f"`{s}`" for s in unknown)
+            _fail(f"option `{option}`: no rule matches {names}; `kmspolicy rules` lists them")
     try:
         found = config if config is not None else configs.find_config(Path.cwd())
         settings = configs.merge_cli(
@@ -160,7 +195,7 @@ def lint(
         except (ValueError, OSError) as error:
             _fail(str(error))
         findings = baselines.filter_new(findings, known, parsed.sources)
-    rules = {rule.id: rule for rule in all_rules()}
+    rules = {rule.id: rule for rule in known_rules}
     colored = format is LintFormat.text and _use_color(color)
     output = render(
         findings, parsed.sources, format.value, rules=rules, color=colored, tool_version=__version__
@@ -279,7 +314,29 @@ def explain(
     from kmspolicy.scenario import load_scenarios
 
     use_color = format is OutFormat.text and _use_color(color)
+    request_flags = {"--principal": principal, "--action": action, "--resource": resource}
+    file_flags: dict[str, list[Path]] = {
+        "--key-policy": [key_policy] if key_policy else [],
+        "--key": [key] if key else [],
+        "--identity-policy": identity_policy or [],
+        "--boundary": [boundary] if boundary else [],
+        "--session-policy": session_policy or [],
+        "--scp": scp or [],
+        "--rcp": rcp or [],
+        "--grants": [grants] if grants else [],
+    }
+    flags = {
+        "--query": query,
+        **request_flags,
+        "--context": context,
+        "--grant-token": grant_token,
+        **file_flags,
+    }
     if scenarios:
+        # a scenario file states the whole situation: a flag beside it would be ignored
+        given = [name for name, value in flags.items() if value]
+        if given:
+            _fail(f"give scenario files or {', '.join(given)}, not both")
         from kmspolicy.parse.source import SourceSet
 
         sources = SourceSet()
@@ -296,14 +353,23 @@ def explain(
                 outputs.append(_explain_one(scenario, decision, sources, format, use_color))
         typer.echo(("\n" if format is OutFormat.json else "\n\n").join(outputs))
         raise typer.Exit(2 if bad else 0)
+    for option, files in file_flags.items():
+        for file in files:
+            if file.is_dir():
+                _fail(f"{option}: `{file}` is a folder; give one file")
     try:
-        request_fields = {"principal": principal, "action": action, "resource": resource}
         if query is not None:
+            given = [name for name, value in request_flags.items() if value is not None]
+            if given:
+                _fail(f"give --query or {', '.join(given)}, not both")
             request = parse_query(query)
+            _check_action(request.action, "--query")
         else:
-            missing = [f"--{name}" for name, value in request_fields.items() if value is None]
+            missing = [name for name, value in request_flags.items() if value is None]
             if missing:
                 _fail(f"give scenario files, --query, or all of {', '.join(missing)}")
+            _check_principal(principal or "")
+            _check_action(action or "", "--action")
             request = None
         situation, request, sources = situation_from_files(
             request=request,
@@ -371,6 +437,8 @@ def run_tests(
         typer.echo(json.dumps({"results": results, "passed": passed, "failed": failed}, indent=2))
     else:
         typer.echo(f"{passed} passed, {failed} failed")
+    if not (passed or failed or bad):  # a gate that checks nothing must not pass
+        _fail(f"no scenario in {', '.join(map(str, paths))} states `expect`: nothing was checked")
     raise typer.Exit(2 if bad else (1 if failed else 0))
 
 
@@ -384,13 +452,18 @@ def _print_problems(problems: list[Finding], sources: SourceSet) -> bool:
 
 
 def _scenario_files(paths: list[Path]) -> list[Path]:
+    from kmspolicy.parse import STDIN
+
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in {".json", ".yaml", ".yml"} and p.is_file())
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in {".json", ".yaml", ".yml"} and p.is_file()
             )
-        elif path.exists():
+            if not found:  # a gate that checks nothing must not pass
+                _fail(f"{path}: no scenario files (`*.json`, `*.yaml`, `*.yml`) in this folder")
+            files.extend(found)
+        elif path.exists() or str(path) == STDIN:
             files.append(path)
         else:
             _fail(f"{path}: no such file or folder")
@@ -405,7 +478,7 @@ def simulate(
     """Build each scenario's world in the simulator, make the call for real, print the outcome."""
     from kmspolicy.parse.source import SourceSet
     from kmspolicy.scenario import load_scenarios
-    from kmspolicy.simulator.scenario_replay import replay
+    from kmspolicy.simulator.scenario_replay import ReplayError, replay
 
     sources = SourceSet()
     bad = False
@@ -413,7 +486,12 @@ def simulate(
         loaded, problems = load_scenarios(path, sources)
         bad = _print_problems(problems, sources) or bad
         for scenario in loaded:
-            outcome = replay(scenario)
+            try:
+                outcome = replay(scenario)
+            except ReplayError as problem:
+                typer.echo(f"{scenario.file}: {scenario.name}: {problem}", err=True)
+                bad = True
+                continue
             if format is OutFormat.json:
                 typer.echo(json.dumps({"file": scenario.file, "name": scenario.name, **outcome}))
             else:
@@ -445,11 +523,14 @@ def _review_account(
     from kmspolicy.parse.context import INPUT_ERROR_RULES
     from kmspolicy.review import merged_account
 
+    _check_account(account)
     parsed = parse_paths(paths, kind=kind, account=account)
     errors = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
-    if errors or not parsed.documents:
+    if errors:
         _print_problems(errors, parsed.sources)
         _fail("cannot review: the input could not be read")
+    if not parsed.documents:
+        _fail(f"cannot review: no policy, template, plan or snapshot found in {', '.join(paths)}")
     return merged_account(parsed.documents, account=account), parsed
 
 
@@ -480,6 +561,8 @@ def access(
     from kmspolicy.review.questions import access as ask
     from kmspolicy.review.report import render_access, render_review
 
+    if action is not None:
+        _check_action(action, "--action")
     merged, parsed = _review_account(paths, kind, account)
     graph = build_graph(
         merged, trusted_accounts=trusted_account or (), trusted_orgs=trusted_org or (), account=account
@@ -527,6 +610,7 @@ def paths(
     from kmspolicy.review.questions import paths as find_paths
     from kmspolicy.review.report import render_paths
 
+    _check_action(action, "--action")
     merged, _ = _review_account(inputs, kind, account)
     graph = build_graph(merged, account=account)
     try:
@@ -552,8 +636,16 @@ def diff(
     from kmspolicy.review.diff import diff as compare
     from kmspolicy.review.report import render_diff
 
-    old_account, _ = _review_account([old], kind, account)
-    new_account, _ = _review_account([new], kind, account)
+    old_account, old_parsed = _review_account([old], kind, account)
+    new_account, new_parsed = _review_account([new], kind, account)
+    # a whole account against files (or the reverse) compares unlike things; a policy against its
+    # get-key-policy form, or a template against a plan, compares what they declare
+    snapshots = [
+        any(d.kind is InputKind.SNAPSHOT for d in parsed.documents) for parsed in (old_parsed, new_parsed)
+    ]
+    if snapshots[0] != snapshots[1]:
+        which = (old, new) if snapshots[0] else (new, old)
+        _fail(f"`{which[0]}` is an account snapshot but `{which[1]}` is not: compare inputs of one kind")
     result = compare(
         old_account,
         new_account,

@@ -266,6 +266,11 @@ def merge_cli(
         raise ConfigError(f"option `--{option}`: {message}") from None
 
 
+def is_account_id(value: str) -> bool:
+    """Is this a 12-digit AWS account id?"""
+    return _ACCOUNT.fullmatch(value) is not None
+
+
 def matches(selector: str, rule_id: str, rule_name: str) -> bool:
     """Does a selector (id, name, id prefix, or name prefix ending at a hyphen) pick this rule?"""
     if _ID_PREFIX.fullmatch(selector) and rule_id.upper().startswith(selector.upper()):

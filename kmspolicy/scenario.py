@@ -33,6 +33,7 @@ position, never exceptions.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, get_args
@@ -53,9 +54,10 @@ from kmspolicy.model import (
     Span,
     StatementRef,
 )
+from kmspolicy.parse import STDIN, STDIN_NAME
 from kmspolicy.parse.context import SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_grant, read_key_metadata, read_policy
-from kmspolicy.parse.source import SourceSet, load_json_text, read_file_text
+from kmspolicy.parse.source import SourceSet, decode_bytes, load_json_text, read_file_text
 from kmspolicy.parse.yamlload import load_yaml
 
 
@@ -381,7 +383,9 @@ class _Reader:
         if top is None:
             return []
         self.known(top, _TOP_FIELDS, "", "a scenario")
-        name = top.get("name", stem)
+        name = self.text(top["name"], "/name", "`name`") if "name" in top else stem
+        if name is None:
+            return []
         description = top.get("description", "")
         if "request" in top and "requests" in top:
             self.ctx.report(SYN_STRUCTURE, "give either `request` or `requests`, not both", "/requests")
@@ -400,6 +404,8 @@ class _Reader:
                 if entry is not None:
                     self.known(entry, _ENTRY_FIELDS, at, "a request")
                     entries.append((entry, at, str(entry.get("name", chr(ord("a") + index)))))
+            if top["requests"] == []:
+                self.ctx.report(SYN_STRUCTURE, "`requests` must hold at least one request", "/requests")
         else:
             self.ctx.report(SYN_STRUCTURE, "a scenario needs a `request` or `requests`", "")
             return []
@@ -441,13 +447,20 @@ def _first_error(error: ValueError) -> str:
 
 def load_scenarios(path: Path, sources: SourceSet) -> tuple[list[Scenario], list[Finding]]:
     """Read one scenario file; findings carry their resolved location."""
-    file = str(path)
-    ctx = ReadContext(file=file, sources=sources)
-    text = read_file_text(path, ctx)
-    document: object | None = None
+    stdin = str(path) == STDIN
+    ctx = ReadContext(file=STDIN_NAME if stdin else str(path), sources=sources)
+    text = decode_bytes(sys.stdin.buffer.read(), ctx) if stdin else read_file_text(path, ctx)
+    scenarios: list[Scenario] = []
     if text is not None:
-        document = load_yaml(text, ctx) if path.suffix in (".yaml", ".yml") else load_json_text(text, ctx)
-    scenarios = _Reader(ctx).scenarios(document, path.stem) if document is not None else []
+        reported = len(ctx.findings)
+        if stdin:  # no suffix to go by: JSON starts with a bracket, anything else is YAML
+            is_yaml = not text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+        else:
+            is_yaml = path.suffix.lower() in (".yaml", ".yml")
+        document = load_yaml(text, ctx) if is_yaml else load_json_text(text, ctx)
+        # the loaders report text they cannot use; a `null` document is left to the shape check
+        if document is not None or len(ctx.findings) == reported:
+            scenarios = _Reader(ctx).scenarios(document, path.stem)
     findings = [f.model_copy(update={"location": sources.locate(f.span)}) for f in ctx.findings]
     return scenarios, findings
 

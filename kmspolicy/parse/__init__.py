@@ -28,10 +28,10 @@ from kmspolicy.parse.source import (
     read_file_text,
 )
 
-__all__ = ["ParseResult", "detect_kind", "parse_paths", "parse_text"]
+__all__ = ["STDIN", "STDIN_NAME", "ParseResult", "detect_kind", "parse_paths", "parse_text"]
 
 STDIN = "-"
-_STDIN_NAME = "<stdin>"
+STDIN_NAME = "<stdin>"
 _SUFFIXES = (".json", ".yaml", ".yml", ".template")  # `.tf.json` ends in `.json`
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -140,6 +140,7 @@ def _read_text(text: str, ctx: ReadContext, kind: InputKind | None, *, yaml: boo
     """Decode and read one file's text; `yaml=None` decides JSON or YAML from the first character."""
     if yaml is None:
         yaml = not text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+    reported = len(ctx.findings)
     if yaml:
         from kmspolicy.parse.yamlload import load_yaml  # PyYAML costs a JSON-only run 10 ms of start-up
 
@@ -147,6 +148,8 @@ def _read_text(text: str, ctx: ReadContext, kind: InputKind | None, *, yaml: boo
     else:
         obj = load_json_text(text, ctx)
     if obj is None:
+        if len(ctx.findings) == reported:  # the loaders report unusable text; a `null` document is ours
+            _cannot_tell(obj, ctx)
         return None
     document = _read_document(obj, ctx, kind)
     if document is not None and ctx.notes:
@@ -239,7 +242,7 @@ def _parse_paths(
     inputs: list[_Input] = []
     for raw in paths:
         if raw == STDIN:
-            inputs.append(_Input(_STDIN_NAME, None))
+            inputs.append(_Input(STDIN_NAME, None))
             continue
         try:
             folder = stat.S_ISDIR(os.stat(raw).st_mode)

@@ -465,8 +465,9 @@ def _read_principals(
     if value == "*" or isinstance(value, Unknown):
         return (_principal(_span(ctx.file, pointer), "AWS", value, value),)
     if not isinstance(value, dict):
+        # a string other than `*` is a malformed principal; any other JSON type is not a principal at all
         ctx.report(
-            SYN_PRINCIPAL_FORMAT,
+            SYN_PRINCIPAL_FORMAT if isinstance(value, str) else SYN_STRUCTURE,
             f'element `{element}` must be `*` or an object such as `{{"AWS": ...}}`, found {describe(value)}',
             pointer,
         )
@@ -505,7 +506,7 @@ def _read_principal(
     if isinstance(entry, Unknown):
         return _principal(_span(ctx.file, pointer), principal_type, entry, entry)
     if not isinstance(entry, str):
-        ctx.report(SYN_PRINCIPAL_FORMAT, f"a principal must be a string, found {describe(entry)}", pointer)
+        ctx.report(SYN_STRUCTURE, f"a principal must be a string, found {describe(entry)}", pointer)
         return None
     value = entry
     if not entry:
