@@ -93,9 +93,9 @@ def _check_action(action: str, option: str) -> None:
 
 def _check_principal(principal: str) -> None:
     # the same test as the query's: a one-line question and its flags accept the same principals
-    from kmspolicy.query import _SERVICE_PRINCIPAL
+    from kmspolicy.query import SERVICE_PRINCIPAL
 
-    if not (principal.startswith("arn:") or _SERVICE_PRINCIPAL.fullmatch(principal)):
+    if not (principal.startswith("arn:") or SERVICE_PRINCIPAL.fullmatch(principal)):
         _fail(
             f"--principal: expected a principal ARN or a service principal such as `s3.amazonaws.com`, "
             f"found `{principal}`"

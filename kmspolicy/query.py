@@ -32,7 +32,8 @@ class QueryError(GrammarError):
 
 
 _ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
-_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?")
+# a service principal, as the query and the --principal option accept it
+SERVICE_PRINCIPAL = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?")
 
 # Known mistakes, each with queries that make it; lark matches an error to the closest example.
 _MISTAKES: dict[str, list[str]] = {
@@ -88,7 +89,7 @@ class _Build(Transformer[Token, Any]):
 
     def principal(self, children: list[Token]) -> str:
         token = children[0]
-        if not (token.startswith("arn:") or _SERVICE_PRINCIPAL.fullmatch(token)):
+        if not (token.startswith("arn:") or SERVICE_PRINCIPAL.fullmatch(token)):
             raise QueryError(
                 f"expected a principal ARN or a service principal such as `s3.amazonaws.com`, "
                 f"found `{token}`",
