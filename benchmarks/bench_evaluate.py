@@ -30,23 +30,16 @@ from typing import Any
 
 from kmspolicy.evaluate import Subject, Target, evaluate, evaluate_grid
 from kmspolicy.model import Grant, Key, Policy, PolicyKind, Request, Situation
+from kmspolicy.parse import read_policy_object
 from kmspolicy.parse.context import ReadContext
-from kmspolicy.parse.policy import read_grant, read_policy
+from kmspolicy.parse.policy import read_grant
 from kmspolicy.parse.source import SourceSet
 
 ACCOUNT = "111122223333"
 
 
 def policy(statements: list[dict[str, Any]], kind: PolicyKind, name: str) -> Policy:
-    read = read_policy(
-        {"Version": "2012-10-17", "Statement": statements},
-        ReadContext(file=name, sources=SourceSet()),
-        "",
-        kind=kind,
-        name=name,
-    )
-    assert read is not None
-    return read
+    return read_policy_object({"Version": "2012-10-17", "Statement": statements}, kind=kind, name=name)
 
 
 def key_arn(i: int) -> str:

@@ -44,10 +44,7 @@ from kmspolicy.model import (
     PolicyKind,
     Span,
 )
-from kmspolicy.parse import parse_text
-from kmspolicy.parse.context import ReadContext
-from kmspolicy.parse.policy import read_policy
-from kmspolicy.parse.source import SourceSet
+from kmspolicy.parse import parse_text, read_policy_object
 
 ACCOUNT = "111122223333"
 SPAN = Span(file="bench")
@@ -55,15 +52,7 @@ PROJECTS = ("atlas", "orion", "vega", "lyra")
 
 
 def _policy(statements: list[dict[str, Any]], kind: PolicyKind, name: str) -> Policy:
-    read = read_policy(
-        {"Version": "2012-10-17", "Statement": statements},
-        ReadContext(file=name, sources=SourceSet()),
-        "",
-        kind=kind,
-        name=name,
-    )
-    assert read is not None
-    return read
+    return read_policy_object({"Version": "2012-10-17", "Statement": statements}, kind=kind, name=name)
 
 
 def _role_arn(i: int) -> str:

@@ -105,7 +105,7 @@ class _DocumentRun:
 
     def trust(self, owner: str | None, at: Span | None) -> Trust:
         if owner is None and self.owner_unknown_at is None:
-            self.owner_unknown_at = at or Span.trusted(file=self.document.file, pointer="")
+            self.owner_unknown_at = at or Span(file=self.document.file, pointer="")
         return self._quiet_trust(owner)
 
     def key_owner(self, key: Key) -> str | None:
@@ -274,4 +274,4 @@ def _span_of(target: Target) -> Span:
         return target.key.span
     if isinstance(target, GrantTarget):
         return target.grant.span
-    return Span.trusted(file=target.document.file, pointer="")
+    return Span(file=target.document.file, pointer="")

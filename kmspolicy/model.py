@@ -103,11 +103,6 @@ class Span(NamedTuple):
         return _new_tuple(cls, (file, pointer))
 
     @classmethod
-    def trusted(cls, file: str, pointer: str = "") -> Span:
-        """As every model's `trusted()`; a tuple has no validation to skip."""
-        return _new_tuple(cls, (file, pointer))
-
-    @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return _object_in_json(source, handler)
 

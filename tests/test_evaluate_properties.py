@@ -9,9 +9,7 @@ from hypothesis import strategies as st
 
 from kmspolicy.evaluate import Evaluator, evaluate, statement_matches
 from kmspolicy.model import Decision, Grant, Key, Policy, PolicyKind, Request, Situation, Span
-from kmspolicy.parse.context import ReadContext
-from kmspolicy.parse.policy import read_policy
-from kmspolicy.parse.source import SourceSet
+from kmspolicy.parse import read_policy_object
 from kmspolicy.simulator.authorize import authorize
 
 K1 = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -74,15 +72,7 @@ def statements(draw: st.DrawFn, *, key_policy: bool) -> dict[str, Any]:
 
 def policy(raw: list[dict[str, Any]], kind: PolicyKind, name: str) -> Policy:
     numbered = [{"Sid": f"{name}{i}", **s} for i, s in enumerate(raw)]
-    read = read_policy(
-        {"Version": "2012-10-17", "Statement": numbered},
-        ReadContext(file=name, sources=SourceSet()),
-        "",
-        kind=kind,
-        name=name,
-    )
-    assert read is not None
-    return read
+    return read_policy_object({"Version": "2012-10-17", "Statement": numbered}, kind=kind, name=name)
 
 
 grants = st.lists(

@@ -14,9 +14,7 @@ import pytest
 
 from kmspolicy.evaluate import Evaluator, Subject, Target, evaluate_grid
 from kmspolicy.model import DecisionEffect, Key, Policy, PolicyKind, Request, Situation
-from kmspolicy.parse.context import ReadContext
-from kmspolicy.parse.policy import read_policy
-from kmspolicy.parse.source import SourceSet
+from kmspolicy.parse import read_policy_object
 
 OWNER, PARTNER = "111122223333", "444455556666"
 ROLE = f"arn:aws:iam::{OWNER}:role/Target"
@@ -27,15 +25,7 @@ OUTSIDER = "arn:aws:iam::777788889999:user/eve"
 
 
 def _policy(statements: list[dict[str, Any]], kind: PolicyKind, name: str) -> Policy:
-    read = read_policy(
-        {"Version": "2012-10-17", "Statement": statements},
-        ReadContext(file=name, sources=SourceSet()),
-        "",
-        kind=kind,
-        name=name,
-    )
-    assert read is not None
-    return read
+    return read_policy_object({"Version": "2012-10-17", "Statement": statements}, kind=kind, name=name)
 
 
 def _trust(principal: object, **extra: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmspolicy.model import Document, Finding, InputKind, PolicyKind
+from kmspolicy.model import Document, Finding, InputKind, Policy, PolicyKind
 from kmspolicy.parse import awscli, cloudformation, snapshot, terraform
 from kmspolicy.parse.context import INPUT_ERROR, ReadContext
 from kmspolicy.parse.policy import describe, read_policy
@@ -28,7 +28,15 @@ from kmspolicy.parse.source import (
     read_file_text,
 )
 
-__all__ = ["STDIN", "STDIN_NAME", "ParseResult", "detect_kind", "parse_paths", "parse_text"]
+__all__ = [
+    "STDIN",
+    "STDIN_NAME",
+    "ParseResult",
+    "detect_kind",
+    "parse_paths",
+    "parse_text",
+    "read_policy_object",
+]
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -193,6 +201,16 @@ def parse_text(
     ctx = ReadContext(file=file, sources=sources, account=account)
     document = _guarded(ctx, lambda: _read_text(text, ctx, kind, yaml=_suffix_says_yaml(file)))
     return ParseResult([document] if document is not None else [], ctx.findings, sources)
+
+
+def read_policy_object(obj: object, *, kind: PolicyKind, name: str) -> Policy:
+    """A policy document given as a Python value (as `json.loads` returns it), read as a file's would
+    be, named `name` in its spans; `ValueError` when it is not a policy at all."""
+    ctx = ReadContext(file=name, sources=SourceSet())
+    policy = read_policy(obj, ctx, "", kind=kind, name=name)
+    if policy is None:
+        raise ValueError("; ".join(f.message for f in ctx.findings) or f"`{name}` is not a policy")
+    return policy
 
 
 @dataclass

@@ -536,7 +536,7 @@ def _moved(model: M, original: Callable[[str], str]) -> M:
 def _moved_value(value: object, original: Callable[[str], str]) -> object:
     if isinstance(value, Span):
         pointer = original(value.pointer)
-        return value if pointer == value.pointer else Span.trusted(file=value.file, pointer=pointer)
+        return value if pointer == value.pointer else Span(file=value.file, pointer=pointer)
     if isinstance(value, Frozen):
         return _moved(value, original)
     if isinstance(value, tuple):  # a tuple field, or a named-tuple node (Item, Principal)

@@ -739,7 +739,7 @@ def _report_huge_integer(text: str, ctx: ReadContext, embedded_at: str | None) -
 
 def _report_duplicate(ctx: ReadContext, base: str, dup: Duplicate) -> None:
     places = [
-        ctx.sources.locate(Span.trusted(file=ctx.file, pointer=base + occurrence(dup.pointer, n)))
+        ctx.sources.locate(Span(file=ctx.file, pointer=base + occurrence(dup.pointer, n)))
         for n in range(1, dup.count + 1)
     ]
     where = [f"line {p.line} column {p.column}" if p else "?" for p in places]

@@ -56,4 +56,4 @@ def key_span(target: KeyTarget) -> Span:
         return key.span
     if key.policy is not None:
         return key.policy.span
-    return Span.trusted(file=target.document.file, pointer="")
+    return Span(file=target.document.file, pointer="")

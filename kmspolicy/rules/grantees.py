@@ -39,4 +39,4 @@ def account_of(value: str) -> str | None:
 
 
 def field_span(grant: Grant, *parts: str | int) -> Span:
-    return Span.trusted(file=grant.span.file, pointer=pointer_join(grant.span.pointer, *parts))
+    return Span(file=grant.span.file, pointer=pointer_join(grant.span.pointer, *parts))

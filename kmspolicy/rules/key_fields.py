@@ -27,7 +27,7 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
 
 
 def key_field_span(target: KeyTarget, field: str) -> Span:
-    base = target.key.span or Span.trusted(file=target.document.file, pointer="")
+    base = target.key.span or Span(file=target.document.file, pointer="")
     cfn, terraform, cli = _FIELDS[field]
     kind = target.document.kind
     if kind is InputKind.CLOUDFORMATION and cfn:
@@ -38,4 +38,4 @@ def key_field_span(target: KeyTarget, field: str) -> Span:
         parts = (cli,)
     else:
         return base
-    return Span.trusted(file=base.file, pointer=pointer_join(base.pointer, *parts))
+    return Span(file=base.file, pointer=pointer_join(base.pointer, *parts))

@@ -110,9 +110,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         "lockout", target, target.policy.statements, org, can_admin(target.policy.statements, admins)
     ):
         return
-    where = Span.trusted(
-        file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
-    )
+    where = Span(file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement"))
     yield target.report(
         RULE,
         "no principal named in this key policy can run `kms:PutKeyPolicy`: the policy could never be "

@@ -37,7 +37,7 @@ def check(target: KeyTarget) -> Iterator[Finding]:
             RULE,
             f"key `{key.key_id}` has no key policy; the default policy (account principal with `kms:*`) "
             "applies",
-            key.span or Span.trusted(file=target.document.file, pointer=""),
+            key.span or Span(file=target.document.file, pointer=""),
         )
 
 

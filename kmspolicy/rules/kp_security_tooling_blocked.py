@@ -128,7 +128,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             return
     blocked = _blocked_under("tooling", target.policy.statements, key, target, org)
     if blocked:
-        where = Span.trusted(
+        where = Span(
             file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
         )
         yield target.report(

@@ -147,9 +147,7 @@ class StatementFacts:
     # ------------------------------------------------------------------ spans
 
     def element_span(self, element: str) -> Span:
-        return Span.trusted(
-            file=self.statement.span.file, pointer=pointer_join(self.statement.span.pointer, element)
-        )
+        return Span(file=self.statement.span.file, pointer=pointer_join(self.statement.span.pointer, element))
 
     # ------------------------------------------------------------------ actions
 

@@ -47,7 +47,7 @@ def _uses_variables(policy: Policy) -> bool:
 def check(target: PolicyTarget) -> Iterator[Finding]:
     policy = target.policy
     version = policy.version
-    here = Span.trusted(file=policy.span.file, pointer=pointer_join(policy.span.pointer, "Version"))
+    here = Span(file=policy.span.file, pointer=pointer_join(policy.span.pointer, "Version"))
     if version == CURRENT:
         return
     if version is not None and version != "2008-10-17":
