@@ -964,17 +964,10 @@ class _Site:
         ListKeys; CreateKey takes its KeySpec and states its caller's account)."""
         if key.startswith("aws:resourcetag/"):
             return True
-        return key in _KEY_PROPERTY_KEYS and not self._supports(key)
-
-    def _supports(self, key: str) -> bool:
-        """Whether the catalogue lists `key` for this action (templated keys by their prefix)."""
+        if key not in _KEY_PROPERTY_KEYS:
+            return False
         info = catalog.action(self.action)
-        if info is None:
-            return True
-        return any(
-            key == listed.lower() or ("${" in listed and key.startswith(listed.split("${", 1)[0].lower()))
-            for listed in info.condition_keys
-        )
+        return info is not None and key not in {listed.lower() for listed in info.condition_keys}
 
     def _target_region(self) -> str | None:
         target = self.target or ""
