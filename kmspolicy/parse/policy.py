@@ -6,11 +6,11 @@ deployment). Everything wrong is reported through the `ReadContext` with the JSO
 at fault, and whatever could be read is still returned: a policy with a bad `Effect` keeps its actions,
 so the rules can say more about it.
 
-This is the hot path of every run (benchmarks/bench_parse.py). Nodes are built with `trusted()` and
-spans with `Span.at`, and nothing is re-validated. Valid input takes the shortest way: element names
-are checked with one set comparison, the checks on a principal or resource string are cached per
-string (they repeat across a corpus), and pointers are built by concatenation, escaping only keys the
-user wrote, through a cache. Building the nodes is still most of the time (see `Frozen.trusted`).
+This is the hot path of every run (benchmarks/bench_parse.py). The most numerous nodes are built with
+their positional `at()` and the rest with `trusted()`; nothing is re-validated. Valid input takes the
+shortest way: element names are checked with one set comparison, the checks on action, resource and
+principal strings are remembered per string, and pointers are interned and looked up rather than
+built per node (they repeat across a corpus). Building the nodes is still much of the time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from sys import intern
-from typing import Any
+from typing import Any, TypeVar
 
 from kmspolicy.grammar import GrammarError, Template, Variable, parse_arn, parse_operator, parse_template
 from kmspolicy.model import (
@@ -140,13 +140,27 @@ def _not_an_object(value: object, ctx: ReadContext, pointer: str, what: str) -> 
         ctx.report(SYN_STRUCTURE, f"{what} must be an object, found {describe(value)}", pointer)
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: _V) -> _V:
+    """Store `value` in one of the reader's memos, emptying it first when it has grown too big: they
+    hold what repeats across a corpus, and a corpus that does not repeat must not grow them unbounded."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_MEMO_LIMIT = 65536
+
+
 def _child(pointer: str, key: str) -> str:
     """`pointer` extended by the key `key` (escaped as RFC 6901 says), interned; see `_children`."""
     child = _CHILD.get((pointer, key))
     if child is None:
-        if len(_CHILD) >= _POINTER_CACHE_LIMIT:
-            _CHILD.clear()
-        child = _CHILD[pointer, key] = intern(pointer_join(pointer, key))
+        child = _remember(_CHILD, (pointer, key), intern(pointer_join(pointer, key)))
     return child
 
 
@@ -167,9 +181,8 @@ def _children(pointer: str, count: int) -> tuple[str, ...]:
     """
     children = _CHILDREN.get((pointer, count))
     if children is None:
-        if len(_CHILDREN) >= _POINTER_CACHE_LIMIT:
-            _CHILDREN.clear()
-        children = _CHILDREN[pointer, count] = tuple(intern(f"{pointer}/{index}") for index in range(count))
+        made = tuple(intern(f"{pointer}/{index}") for index in range(count))
+        children = _remember(_CHILDREN, (pointer, count), made)
     return children
 
 
@@ -177,19 +190,14 @@ def _element_pointers(statement: str) -> dict[str, str]:
     """The pointers of a statement's elements, by element name; see `_children`."""
     pointers = _ELEMENT_POINTERS.get(statement)
     if pointers is None:
-        if len(_ELEMENT_POINTERS) >= _POINTER_CACHE_LIMIT:
-            _ELEMENT_POINTERS.clear()
-        pointers = _ELEMENT_POINTERS[statement] = {
-            element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS
-        }
+        made = {element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS}
+        pointers = _remember(_ELEMENT_POINTERS, statement, made)
     return pointers
 
 
 _CHILD: dict[tuple[str, str], str] = {}
 _ELEMENT_POINTERS: dict[str, dict[str, str]] = {}
-_CHECKED_LIMIT = 65536  # entries per memo of checked strings; each is emptied when it grows beyond
 _CHILDREN: dict[tuple[str, int], tuple[str, ...]] = {}
-_POINTER_CACHE_LIMIT = 65536
 
 
 # A problem found in a string on its own, whatever its position: (rule, message, severity, help).
@@ -518,12 +526,8 @@ def _read_principal(
             checked = _CHECKED_PRINCIPALS[principal_type]
             known = checked.get(entry)
             if known is None:
-                if len(checked) >= _CHECKED_LIMIT:
-                    checked.clear()
-                known = checked[entry] = (
-                    intern(entry) if type(entry) is str else entry,
-                    _principal_problems(entry, principal_type),
-                )
+                interned = intern(entry) if type(entry) is str else entry
+                known = _remember(checked, entry, (interned, _principal_problems(entry, principal_type)))
             value, problems = known
             entry = value
             if problems:
@@ -623,7 +627,7 @@ def _read_items(
 
 # What was found about each Action/Resource string, per element and Version: the interned string (a
 # corpus repeats a few thousand action names and ARNs in hundreds of thousands of items; one copy of
-# each keeps 10 MB less alive per 10,000 documents) and its problems. Emptied when it grows too big.
+# each keeps 10 MB less alive per 10,000 documents) and its problems.
 _ItemCheck = tuple[str, tuple["_Problem", ...]]
 _CHECKED_ITEMS: dict[tuple[str, bool], dict[str, _ItemCheck]] = {}
 
@@ -645,10 +649,7 @@ def _check_item(checked: dict[str, _ItemCheck], entry: str, element: str, variab
     elif "${" in entry:
         message = f"policy variables are not allowed in `{element}`, found `{entry}`"
         problems = ((SYN_VARIABLE, message, Severity.ERROR, ""),)
-    if len(checked) >= _CHECKED_LIMIT:
-        checked.clear()
-    known = checked[entry] = (intern(entry), problems)
-    return known
+    return _remember(checked, entry, (intern(entry), problems))
 
 
 def _resource_problems(entry: str, variables: bool) -> tuple[_Problem, ...]:
