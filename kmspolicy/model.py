@@ -66,11 +66,12 @@ class Frozen(BaseModel):
             # `fields` itself can be the node's dict when it has every default, in that order.
             shape = shapes[keys] = (set(keys), tuple({**defaults, **fields}) == keys)
         fields_set, complete = shape
-        return _node(cls, fields if complete else {**defaults, **fields}, fields_set)
+        return trusted_node(cls, fields if complete else {**defaults, **fields}, fields_set)
 
 
-def _node(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
-    """A node whose dict is `fields` as given (every field, in any order), with nothing validated."""
+def trusted_node(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:
+    """A node whose dict is `fields` as given (every field, in any order), with nothing validated and
+    `fields_set` (shared, never changed) as its set fields: `trusted()` without its per-call work."""
     obj = _new(cls)
     _set_dict(obj, fields)
     _set_fields_set(obj, fields_set)
@@ -90,17 +91,12 @@ class Span(NamedTuple):
 
     Spans, items and principals are named tuples, not pydantic models: the parser makes one per
     node or entry, and as models (an object and a dict each) they were a third of the parser's time
-    and half its memory; a named tuple is a fifth of the size and as immutable. Pydantic validates
-    them as fields of the models that hold them, and JSON shows them as objects, as it would models.
+    and half its memory; a named tuple is a fifth of the size and as immutable. JSON shows them as
+    objects, as it would models.
     """
 
     file: str
     pointer: str = ""
-
-    @classmethod
-    def at(cls, file: str, pointer: str) -> Span:
-        """`Span(file, pointer)` without the keyword handling: the parser makes one per node."""
-        return _new_tuple(cls, (file, pointer))
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
@@ -118,14 +114,13 @@ def _object_in_json(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
 
 
 def _as_object(value: Any) -> Any:
+    if isinstance(value, _Positioned):
+        return {name: _as_object(getattr(value, name)) for name in value._shown}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {name: _as_object(field) for name, field in zip(value._fields, value, strict=True)}
     if isinstance(value, BaseModel):  # an `Unknown`: dumped here, which builds its serializer if need be
         return value.model_dump(mode="json")
     return value
-
-
-_new_tuple = tuple.__new__
 
 
 class Location(Frozen):
@@ -193,45 +188,81 @@ class PolicyKind(str, Enum):
 PrincipalType = Literal["AWS", "Service", "Federated", "CanonicalUser"]
 
 
-class Principal(NamedTuple):
-    """One principal value. `"*"` and `{"AWS": "*"}` both become type AWS, value `*`.
+class _Positioned(tuple[Any, ...]):
+    """A named tuple whose last two fields are its span's `file` and `pointer`: the parser makes one per
+    entry, and a span object for each was a tenth of its time and a quarter of the objects a parsed
+    corpus keeps alive. The span is made when asked for; each class is built with a `span` argument,
+    and JSON shows the fields named in `_shown`, the span as an object, as if it were a field."""
 
-    A bare account id is normalised to its root ARN (`value`); `raw` keeps what was written.
-    A named tuple, as `Span` is and for the same reason.
-    """
+    __slots__ = ()
+    _shown: tuple[str, ...]
 
+    @property
+    def span(self) -> Span:
+        return _new_tuple(Span, self[-2:])
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return (*self[:-2], self.span)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        # validated as instances: they are made by the parser or by their own constructors
+        serializer = core_schema.plain_serializer_function_ser_schema(_as_object, when_used="json")
+        return core_schema.is_instance_schema(cls, serialization=serializer)
+
+
+class _PrincipalFields(NamedTuple):
     type: PrincipalType
     value: Scalar
     raw: Scalar
-    span: Span
-
-    @classmethod
-    def at(cls, span: Span, type: PrincipalType, value: Scalar, raw: Scalar) -> Principal:
-        """`Principal(type, value, raw, span)` without the keyword handling."""
-        return _new_tuple(cls, (type, value, raw, span))
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return _object_in_json(source, handler)
+    file: str
+    pointer: str
 
 
-class Item(NamedTuple):
-    """One entry of Action/NotAction or Resource/NotResource, as written, with its position.
+class Principal(_Positioned, _PrincipalFields):
+    """One principal value. `"*"` and `{"AWS": "*"}` both become type AWS, value `*`.
 
-    A named tuple, as `Span` is and for the same reason.
+    A bare account id is normalised to its root ARN (`value`); `raw` keeps what was written.
     """
 
+    __slots__ = ()
+    _shown = ("type", "value", "raw", "span")
+
+    def __new__(cls, type: PrincipalType, value: Scalar, raw: Scalar, span: Span) -> Principal:
+        return _new_tuple(cls, (type, value, raw, *span))
+
+
+class _ItemFields(NamedTuple):
     value: Scalar
-    span: Span
+    file: str
+    pointer: str
 
-    @classmethod
-    def at(cls, span: Span, value: Scalar) -> Item:
-        """`Item(value, span)` without the keyword handling."""
-        return _new_tuple(cls, (value, span))
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return _object_in_json(source, handler)
+class Item(_Positioned, _ItemFields):
+    """One entry of Action/NotAction or Resource/NotResource, as written, with its position."""
+
+    __slots__ = ()
+    _shown = ("value", "span")
+
+    def __new__(cls, value: Scalar, span: Span) -> Item:
+        return _new_tuple(cls, (value, *span))
+
+
+# The parser's builders for its most numerous nodes: `tuple.__new__` without the keyword handling of
+# the classes' own constructors, which costs half as much again per node.
+def new_span(file: str, pointer: str) -> Span:
+    return _new_tuple(Span, (file, pointer))
+
+
+def new_item(value: Scalar, file: str, pointer: str) -> Item:
+    return _new_tuple(Item, (value, file, pointer))
+
+
+def new_principal(type: PrincipalType, value: Scalar, raw: Scalar, file: str, pointer: str) -> Principal:
+    return _new_tuple(Principal, (type, value, raw, file, pointer))
+
+
+_new_tuple = tuple.__new__
 
 
 SetQualifier = Literal["ForAllValues", "ForAnyValue"]
@@ -249,44 +280,51 @@ class Operator(Frozen):
     if_exists: bool
 
 
-class Condition(Frozen):
-    """One (operator, key, values) triple of a Condition block.
+class _ConditionFields(NamedTuple):
+    operator: Operator | None
+    operator_raw: str
+    key: str
+    key_lower: str
+    values: tuple[Scalar, ...]
+    file: str
+    pointer: str
+
+
+class Condition(_Positioned, _ConditionFields):
+    """One (operator, key, values) triple of a Condition block; its span points at the key inside the
+    operator block.
 
     `operator` is None when the operator name is not valid; the parser reports that as a finding and
     the evaluator treats the condition as never satisfied. `key` keeps the spelling as written;
     `key_lower` is the case-insensitive identity of the key.
     """
 
-    operator: Operator | None
-    operator_raw: str
-    key: str
-    key_lower: str
-    values: tuple[Scalar, ...]
-    span: Span  # points at the key inside the operator block
+    __slots__ = ()
+    _shown = ("operator", "operator_raw", "key", "key_lower", "values", "span")
 
-    @classmethod
-    def at(
+    def __new__(
         cls,
-        span: Span,
         operator: Operator | None,
         operator_raw: str,
         key: str,
         key_lower: str,
         values: tuple[Scalar, ...],
+        span: Span,
     ) -> Condition:
-        """`trusted()` with positional fields, for one of the parser's most numerous nodes."""
-        fields = {
-            "operator": operator,
-            "operator_raw": operator_raw,
-            "key": key,
-            "key_lower": key_lower,
-            "values": values,
-            "span": span,
-        }
-        return _node(cls, fields, _CONDITION_FIELDS)
+        return _new_tuple(cls, (operator, operator_raw, key, key_lower, values, *span))
 
 
-_CONDITION_FIELDS = {"operator", "operator_raw", "key", "key_lower", "values", "span"}
+def new_condition(
+    operator: Operator | None,
+    operator_raw: str,
+    key: str,
+    key_lower: str,
+    values: tuple[Scalar, ...],
+    file: str,
+    pointer: str,
+) -> Condition:
+    """As `new_item`."""
+    return _new_tuple(Condition, (operator, operator_raw, key, key_lower, values, file, pointer))
 
 
 Effect = Literal["Allow", "Deny"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kmspolicy.model import Finding, Severity, Span
+from kmspolicy.model import Finding, Severity, Span, new_span
 
 if TYPE_CHECKING:
     from kmspolicy.parse.source import SourceSet
@@ -38,7 +38,7 @@ class ReadContext:
     notes: list[str] = field(default_factory=list)
 
     def span(self, pointer: str) -> Span:
-        return Span.at(self.file, pointer)
+        return new_span(self.file, pointer)
 
     def report(
         self,

@@ -41,9 +41,13 @@ from kmspolicy.model import (
     PrincipalType,
     Scalar,
     Severity,
-    Span,
     Statement,
     Unknown,
+    new_condition,
+    new_item,
+    new_principal,
+    new_span,
+    trusted_node,
 )
 from kmspolicy.parse.context import (
     COND_UNKNOWN_OPERATOR,
@@ -57,11 +61,6 @@ from kmspolicy.parse.context import (
 )
 
 # Bound once: looking a method up on a model class goes through pydantic's metaclass, per node.
-_span = Span.at
-_item = Item.at
-_principal = Principal.at
-_condition = Condition.at
-_statement = Statement.trusted
 
 _POLICY_ELEMENTS = ("Version", "Id", "Statement")
 _POLICY_ELEMENT_SET = frozenset(_POLICY_ELEMENTS)
@@ -187,12 +186,10 @@ def _children(pointer: str, count: int) -> tuple[str, ...]:
 
 
 def _element_pointers(statement: str) -> dict[str, str]:
-    """The pointers of a statement's elements, by element name; see `_children`."""
-    pointers = _ELEMENT_POINTERS.get(statement)
-    if pointers is None:
-        made = {element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS}
-        pointers = _remember(_ELEMENT_POINTERS, statement, made)
-    return pointers
+    """The pointers of a statement's elements, by element name, once made remembered in
+    `_ELEMENT_POINTERS` (where the statement reader looks first); see `_children`."""
+    made = {element: intern(f"{statement}/{element}") for element in _STATEMENT_ELEMENTS}
+    return _remember(_ELEMENT_POINTERS, statement, made)
 
 
 _CHILD: dict[tuple[str, str], str] = {}
@@ -274,7 +271,7 @@ def read_policy(
         version=version,
         id=policy_id,
         statements=tuple(statements),
-        span=_span(ctx.file, pointer),
+        span=new_span(ctx.file, pointer),
     )
 
 
@@ -349,22 +346,48 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
     if not isinstance(raw, dict):
         _not_an_object(raw, ctx, pointer, "a statement")
         return None
-    misspelt = (
-        _NONE if raw.keys() <= _STATEMENT_ELEMENT_SET else _unknown_statement_elements(raw, ctx, pointer)
-    )
-    fields: dict[str, Any] = {"index": index, "span": _span(ctx.file, pointer)}
-    pointers = _element_pointers(pointer)
+    shape = (tuple(raw), reading.kind)
+    fields_set = _SOUND_SHAPES.get(shape)
+    if fields_set is None:
+        fields_set = _check_elements(raw, reading, pointer, shape)
+    fields: dict[str, Any] = {**_STATEMENT_DEFAULTS, "index": index, "span": new_span(ctx.file, pointer)}
+    pointers = _ELEMENT_POINTERS.get(pointer) or _element_pointers(pointer)
     for element, value in raw.items():
         known = _STATEMENT_READERS.get(element)
         if known is not None:
             field, read = known
             fields[field] = read(value, reading, pointers[element], element)
+    return trusted_node(Statement, fields, fields_set)
+
+
+_STATEMENT_DEFAULTS = {
+    name: info.default for name, info in Statement.model_fields.items() if not info.is_required()
+}
+
+
+def _check_elements(
+    raw: dict[str, Any], reading: _PolicyReading, pointer: str, shape: tuple[tuple[str, ...], PolicyKind]
+) -> set[str]:
+    """The checks on which elements a statement has, and the statement's set fields. Both depend only
+    on the element names, in order, and the policy kind: a corpus has a few dozen such shapes, and one
+    found sound is not checked again."""
+    ctx = reading.ctx
+    fields_set = {"index", "span"} | {_STATEMENT_READERS[e][0] for e in raw if e in _STATEMENT_READERS}
+    reported = len(ctx.findings)
+    misspelt = (
+        _NONE if raw.keys() <= _STATEMENT_ELEMENT_SET else _unknown_statement_elements(raw, ctx, pointer)
+    )
     if "Effect" not in raw and "Effect" not in misspelt:
         ctx.report(
             SYN_STRUCTURE, "statement has no `Effect`", pointer, help='add `"Effect": "Allow"` or `"Deny"`'
         )
     _check_combinations(raw, reading, pointer, misspelt)
-    return _statement(**fields)
+    if len(ctx.findings) == reported:
+        _remember(_SOUND_SHAPES, shape, fields_set)
+    return fields_set
+
+
+_SOUND_SHAPES: dict[tuple[tuple[str, ...], PolicyKind], set[str]] = {}
 
 
 _NONE: frozenset[str] = frozenset()
@@ -388,7 +411,7 @@ def _unknown_statement_elements(raw: dict[str, Any], ctx: ReadContext, pointer: 
 
 
 def _read_sid(value: object, reading: _PolicyReading, pointer: str, element: str) -> str | None:
-    return _string(value, reading.ctx, pointer, element)
+    return value if type(value) is str else _string(value, reading.ctx, pointer, element)
 
 
 def _read_effect(value: object, reading: _PolicyReading, pointer: str, element: str) -> Effect | None:
@@ -471,7 +494,7 @@ def _read_principals(
 ) -> tuple[Principal, ...] | None:
     ctx = reading.ctx
     if value == "*" or isinstance(value, Unknown):
-        return (_principal(_span(ctx.file, pointer), "AWS", value, value),)
+        return (new_principal("AWS", value, value, ctx.file, pointer),)
     if not isinstance(value, dict):
         # a string other than `*` is a malformed principal; any other JSON type is not a principal at all
         ctx.report(
@@ -500,10 +523,18 @@ def _read_principals(
                 help="federated users reach the key through the role they assume: name that role",
             )
         type_pointer = _child(pointer, principal_type)
+        checked = _CHECKED_PRINCIPALS[principal_type]
         for entry, entry_pointer in _entries(values, ctx, type_pointer, f"{element}.{principal_type}"):
-            principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
-            if principal is not None:
-                principals.append(principal)
+            known = checked.get(entry) if type(entry) is str else None
+            if known is None:  # not a string, not seen before, or a bare account id
+                principal = _read_principal(entry, principal_type, reading, entry_pointer, element)
+                if principal is not None:
+                    principals.append(principal)
+                continue
+            value, problems = known
+            if problems:
+                _report_all(ctx, problems, entry_pointer)
+            principals.append(new_principal(principal_type, value, value, ctx.file, entry_pointer))
     return tuple(principals)
 
 
@@ -512,27 +543,24 @@ def _read_principal(
 ) -> Principal | None:
     ctx = reading.ctx
     if isinstance(entry, Unknown):
-        return _principal(_span(ctx.file, pointer), principal_type, entry, entry)
+        return new_principal(principal_type, entry, entry, ctx.file, pointer)
     if not isinstance(entry, str):
         ctx.report(SYN_STRUCTURE, f"a principal must be a string, found {describe(entry)}", pointer)
         return None
     value = entry
     if not entry:
         ctx.report(SYN_PRINCIPAL_FORMAT, f"empty principal in `{element}`", pointer)
-    elif entry != "*":
-        if principal_type == "AWS" and len(entry) == 12 and entry.isdigit():
-            value = f"arn:{reading.default_partition()}:iam::{entry}:root"
-        else:
-            checked = _CHECKED_PRINCIPALS[principal_type]
-            known = checked.get(entry)
-            if known is None:
-                interned = intern(entry) if type(entry) is str else entry
-                known = _remember(checked, entry, (interned, _principal_problems(entry, principal_type)))
-            value, problems = known
-            entry = value
-            if problems:
-                _report_all(ctx, problems, pointer)
-    return _principal(_span(ctx.file, pointer), principal_type, value, entry)
+    elif principal_type == "AWS" and len(entry) == 12 and entry.isdigit():
+        value = f"arn:{reading.default_partition()}:iam::{entry}:root"
+    else:
+        # remembered for `_read_principals`, which looks strings up there first
+        interned = intern(entry) if type(entry) is str else entry
+        checked = _CHECKED_PRINCIPALS[principal_type]
+        value, problems = _remember(checked, entry, (interned, _principal_problems(entry, principal_type)))
+        entry = value
+        if problems:
+            _report_all(ctx, problems, pointer)
+    return new_principal(principal_type, value, entry, ctx.file, pointer)
 
 
 # What was found about each principal string, per principal type: the string interned and its
@@ -603,7 +631,7 @@ def _read_items(
             pointer,
         )
         return None
-    checked = _checked_items(element, reading.variables)
+    checked = _CHECKED_ITEMS[element, reading.variables]
     file = ctx.file
     items = []
     for entry, entry_pointer in entries:
@@ -621,7 +649,7 @@ def _read_items(
                 entry_pointer,
             )
             continue
-        items.append(_item(_span(file, entry_pointer), entry))
+        items.append(new_item(entry, file, entry_pointer))
     return tuple(items)
 
 
@@ -629,14 +657,11 @@ def _read_items(
 # corpus repeats a few thousand action names and ARNs in hundreds of thousands of items; one copy of
 # each keeps 10 MB less alive per 10,000 documents) and its problems.
 _ItemCheck = tuple[str, tuple["_Problem", ...]]
-_CHECKED_ITEMS: dict[tuple[str, bool], dict[str, _ItemCheck]] = {}
-
-
-def _checked_items(element: str, variables: bool) -> dict[str, _ItemCheck]:
-    checked = _CHECKED_ITEMS.get((element, variables))
-    if checked is None:
-        checked = _CHECKED_ITEMS[element, variables] = {}
-    return checked
+_CHECKED_ITEMS: dict[tuple[str, bool], dict[str, _ItemCheck]] = {
+    (element, variables): {}
+    for element in ("Action", "NotAction", "Resource", "NotResource")
+    for variables in (False, True)
+}
 
 
 def _check_item(checked: dict[str, _ItemCheck], entry: str, element: str, variables: bool) -> _ItemCheck:
@@ -780,7 +805,7 @@ def _read_conditions(
     conditions = []
     for operator_raw, block in value.items():
         block_pointer = _child(pointer, operator_raw)
-        operator = _operator(operator_raw, ctx, block_pointer)
+        operator = _OPERATORS.get(operator_raw) or _operator(operator_raw, ctx, block_pointer)
         if not isinstance(block, dict):
             if isinstance(block, Unknown):
                 _unresolved(ctx, block_pointer, f"the `{operator_raw}` block")
@@ -809,12 +834,32 @@ def _read_conditions(
                     f"policy variables are not allowed in condition keys, found `{key}`",
                     key_pointer,
                 )
-            values = _condition_values(raw_values, operator, reading, key_pointer, key)
+            if type(raw_values) is str and not (reading.variables and "${" in raw_values):
+                # the common shape, with nothing to check; shared, as the same values recur in a corpus
+                values: tuple[Scalar, ...] = _SINGLE_VALUES.get(raw_values) or _remember(
+                    _SINGLE_VALUES, raw_values, (raw_values,)
+                )
+            else:
+                values = _condition_values(raw_values, operator, reading, key_pointer, key)
             conditions.append(
-                _condition(_span(file, key_pointer), operator, operator_raw, key, key.lower(), values)
+                new_condition(operator, operator_raw, *_key_names(key), values, file, key_pointer)
             )
     return tuple(conditions)
 
+
+_OPERATORS: dict[str, Operator] = {}  # the valid operator names seen, parsed
+_SINGLE_VALUES: dict[str, tuple[Scalar, ...]] = {}
+
+
+def _key_names(key: str) -> tuple[str, str]:
+    """A condition key as written and in lower case, one copy of each for a corpus."""
+    names = _KEY_NAMES.get(key)
+    if names is None:
+        names = _remember(_KEY_NAMES, key, (intern(key), intern(key.lower())))
+    return names
+
+
+_KEY_NAMES: dict[str, tuple[str, str]] = {}
 
 # `Null` with `IfExists` is a known misuse of a known operator (Access Analyzer "Null with if exists"),
 # the catalogue's row 57, not an unknown operator. The grammar refuses it, so it is recognised here.
@@ -823,7 +868,7 @@ _COND_NULL_MISUSE = ("KMS057", "cond-null-misuse")
 
 def _operator(text: str, ctx: ReadContext, pointer: str) -> Operator | None:
     try:
-        return parse_operator(text)
+        return _remember(_OPERATORS, text, parse_operator(text))
     except GrammarError as error:
         rule = _COND_NULL_MISUSE if text.rpartition(":")[2] == "NullIfExists" else COND_UNKNOWN_OPERATOR
         ctx.report(rule, error.message, pointer)
@@ -833,9 +878,8 @@ def _operator(text: str, ctx: ReadContext, pointer: str) -> Operator | None:
 def _condition_values(
     raw_values: object, operator: Operator | None, reading: _PolicyReading, pointer: str, key: str
 ) -> tuple[Scalar, ...]:
+    """Values in any shape but the common one (one string with nothing to check), which the caller takes."""
     ctx = reading.ctx
-    if isinstance(raw_values, str) and not (reading.variables and "${" in raw_values):
-        return (raw_values,)  # the common shape, with nothing to check
     if isinstance(raw_values, dict):
         ctx.report(
             SYN_STRUCTURE,
@@ -1034,7 +1078,7 @@ def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
         key_id=key_id,
         grant_id=grant_id,
         grantee_principal=grantee,
-        span=_span(ctx.file, pointer),
+        span=new_span(ctx.file, pointer),
         **{name: value for name, value in fields.items() if value is not None},
     )
 
@@ -1177,7 +1221,7 @@ def read_key_metadata(obj: object, ctx: ReadContext, pointer: str) -> Key | None
     return Key.trusted(
         arn=arn,
         key_id=key_id,
-        span=_span(ctx.file, pointer),
+        span=new_span(ctx.file, pointer),
         **{name: value for name, value in fields.items() if value is not None},
     )
 
