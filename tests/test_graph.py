@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from kmspolicy.evaluate import evaluate
 from kmspolicy.model import Account, Key, PolicyKind, Request, Situation
 from kmspolicy.parse import parse_paths
-from kmspolicy.review.cases import AccountCase, load_case
+from kmspolicy.review.cases import AccountCase, load_case, load_diff_case
+from kmspolicy.review.diff import diff
 from kmspolicy.review.graph import (
     ASSUME,
     AccessGraph,
@@ -22,6 +23,7 @@ from kmspolicy.review.graph import (
     trust_targets,
 )
 from kmspolicy.review.questions import access, access_json, paths
+from kmspolicy.review.report import render_access, render_paths
 
 CASES_DIR = Path(__file__).parent / "review_cases"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
@@ -57,6 +59,7 @@ def test_review_case(path: Path) -> None:
             assert reach.path[-1].method == expected.method
         if expected.external is not None:
             assert reach.external is expected.external
+        assert [s.caller for s in reach.path if s.caller] == ([expected.caller] if expected.caller else [])
     for absent in case.absent:
         node = graph.find_principal(absent.principal)
         if node is None:
@@ -144,7 +147,8 @@ def test_sample_account_chain_and_grant() -> None:
 def _edge_agrees(graph: AccessGraph) -> None:
     for source, key, data in graph.edges("access"):
         situation = graph.situation(source, key)
-        request = graph.request(source, str(data["action"]), key, dict(data["conditions"]))  # type: ignore[call-overload]
+        context = dict(data["conditions"])  # type: ignore[call-overload]
+        request = graph.request(source, str(data["action"]), key, context, data["caller"])  # type: ignore[arg-type]
         decision = evaluate(situation, request, trace=False)
         assert decision.effect == "ALLOW", (source, key, data)
         assert decision.determining == data["refs"]
@@ -153,15 +157,57 @@ def _edge_agrees(graph: AccessGraph) -> None:
         actor = graph.actors[source]
         situation = situation_of(actor.subject, roles[role])
         context = dict(data["conditions"])  # type: ignore[call-overload]
-        request = Request(principal=actor.subject.principal, action=ASSUME, resource=role, context=context)
+        request = actor.request(ASSUME, role, context, data["caller"])  # type: ignore[arg-type]
         decision = evaluate(situation, request, trace=False)
         assert decision.effect == "ALLOW", (source, role, data)
         assert (decision.reason, decision.determining) == (data["reason"], data["refs"])
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+_EVERY_CASE = [*CASES, *sorted((CASES_DIR / "adversarial").glob("*.yaml"))]
+
+
+@pytest.mark.parametrize("path", _EVERY_CASE, ids=[f"{p.parent.name}/{p.stem}" for p in _EVERY_CASE])
 def test_every_edge_agrees_with_the_evaluator(path: Path) -> None:
     _edge_agrees(_built(path)[1])
+
+
+# --------------------------------------------------------------------------- how roles call
+
+
+def test_a_role_calls_as_a_session_of_it_and_a_user_as_itself() -> None:
+    """§1.3, §2.2: a role's requests are made by a session of it; a session ARN drops the role's path, so a
+    role with a path sends its ARN as `aws:PrincipalArn`, as AWS sets it."""
+    _, graph = _built(CASES_DIR / "role_path_is_the_principal_arn.yaml")
+    pathed = graph.actors["arn:aws:iam::111122223333:role/service-role/Batch"]
+    assert pathed.subject.principal == "arn:aws:sts::111122223333:assumed-role/Batch/kmspolicy-session"
+    assert pathed.sent == (("aws:PrincipalArn", "arn:aws:iam::111122223333:role/service-role/Batch"),)
+    assert pathed.principal_arn == "arn:aws:iam::111122223333:role/service-role/Batch"
+    plain = graph.actors["arn:aws:iam::111122223333:role/Batch2"]
+    assert plain.sent == ()
+    assert plain.principal_arn == "arn:aws:iam::111122223333:role/Batch2"
+    _, users = _built(CASES_DIR / "principal_untag_lifts_a_deny.yaml")
+    carol = users.actors["arn:aws:iam::111122223333:user/carol"]
+    assert carol.subject.principal == carol.node
+    assert carol.sent == ()
+
+
+def test_a_step_made_as_one_session_says_so_in_every_rendering() -> None:
+    case, graph = _built(CASES_DIR / "notprincipal_spares_a_listed_session.yaml")
+    session = "arn:aws:sts::111122223333:assumed-role/Ops/break-glass"
+    answers = access(graph, key=case.key_arn("k1"), principal="Ops", action="kms:Decrypt")
+    assert f"directly as {session}" in render_access(graph, answers, "text")
+    assert access_json(answers)[0]["principals"][0]["path"][0]["caller"] == session  # type: ignore[index]
+    explained = render_paths(graph, paths(graph, "Ops", "k1", "kms:Decrypt"))
+    assert f"as {session} can kms:Decrypt on" in explained
+
+
+def test_diff_witness_of_a_named_session_is_made_as_that_session() -> None:
+    case = load_diff_case(CASES_DIR / "diff" / "key_policy_names_a_role_session.yaml")
+    old, new = case.old.build("old"), case.new.build("new")
+    (change,) = diff(old, new).changes
+    assert change.witness.principal == "arn:aws:sts::111122223333:assumed-role/Dev/build"
+    (back,) = diff(new, old).changes
+    assert back.removed and back.witness.principal == change.witness.principal
 
 
 _PRINCIPALS = st.sampled_from(

@@ -20,37 +20,7 @@ CASES_DIR = Path(__file__).parent / "review_cases" / "adversarial"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
 
 # case stem -> why kmspolicy's answer contradicts the reference (strict xfail: fixing it turns the test red)
-_ROLE_NOT_SESSION = (
-    "the graph calls as the role ARN, never as a session of the role, which is how a role calls KMS"
-)
-_TAG_DENY = (
-    "tag escalations only try tag values that satisfy an Allow condition; a tag change that lifts an "
-    "IAM Deny on aws:ResourceTag is not searched (§1.9: whoever can tag/untag can change access)"
-)
-KNOWN_WRONG: dict[str, str] = {
-    "abac_untag_removes_a_deny": f"{_TAG_DENY}; kms:UntagResource is not among the graph's actions",
-    "abac_retag_removes_a_deny": _TAG_DENY,
-    "abac_principal_self_tag": (
-        "iam:TagRole on itself is not an escalation method, although retagging the principal satisfies an "
-        "aws:PrincipalTag ABAC condition (§1.9, §2.6 policy variables)"
-    ),
-    "grant_to_external_account_root": (
-        "§9 q2: the evaluator reads a grant to an account as its root user only, and the graph never "
-        "calls as a root user, so the external account's grant access is missed under every reading"
-    ),
-    "key_policy_notprincipal_role_session": (
-        f"{_ROLE_NOT_SESSION}: a Deny + NotPrincipal listing the role ARN but not the session ARN still hits "
-        "every session (§2.2), while the role-ARN caller escapes it"
-    ),
-    "key_policy_names_session_arn": (
-        f"{_ROLE_NOT_SESSION}: a key policy naming a role-session ARN (§1.3 (1)) is never matched, so the "
-        "role's access is missed"
-    ),
-    "grant_to_session_arn": (
-        f"{_ROLE_NOT_SESSION}: a grant to an assumed-role session ARN (§1.5 grantee) is never matched, "
-        "so the role's access is missed"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _built(path: Path, trusted: tuple[str, ...] = ()) -> tuple[AccountCase, AccessGraph]:

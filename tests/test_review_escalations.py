@@ -7,11 +7,20 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from kmspolicy.evaluate import Target, evaluate
 from kmspolicy.model import Account, Request
 from kmspolicy.parse import parse_paths
 from kmspolicy.review.cases import load_case
-from kmspolicy.review.graph import AccessGraph, build_graph, situation_of
+from kmspolicy.review.graph import (
+    IAM_TAGS_ROLE,
+    IAM_TAGS_USER,
+    KEY_TAG_WRITES,
+    AccessGraph,
+    build_graph,
+    situation_of,
+)
 from kmspolicy.review.questions import access
 
 SAMPLES = Path(__file__).parents[1] / "samples"
@@ -145,3 +154,56 @@ def test_set_default_version_escalations_hold_once_the_version_is_the_default() 
         assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
         checked += 1
     assert checked >= 5
+
+
+def _retagged(tags: dict[str, str], tag: str, value: object) -> dict[str, str]:
+    kept = {k: v for k, v in tags.items() if k.lower() != tag.lower()}
+    return kept if value is None else {**kept, tag: str(value)}
+
+
+_TAG_CASES = [
+    CASES / "abac_tag_escalation.yaml",
+    CASES / "principal_untag_lifts_a_deny.yaml",
+    CASES / "tag_a_role_it_can_assume.yaml",
+    *sorted((CASES / "adversarial").glob("abac_*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", _TAG_CASES, ids=[p.stem for p in _TAG_CASES])
+def test_tag_escalations_hold_once_the_tags_change(path: Path) -> None:
+    """Every escalation by a tag change, replayed: the edge's conditions are the tagging request's
+    (`aws:TagKeys`, and `aws:RequestTag/<tag>` unless it removes the tag); with the key's tags (or the
+    tagged principal's) changed so, the evaluator allows the access that was not held before."""
+    case = load_case(path)
+    graph = build_graph(case.build(path.stem))
+    checked = 0
+    for source, arn, data in graph.edges("escalate"):
+        method = str(data["method"])
+        if method not in (*KEY_TAG_WRITES, *IAM_TAGS_ROLE, *IAM_TAGS_USER):
+            continue
+        conditions = dict(data["conditions"])  # type: ignore[call-overload]
+        (tag,) = conditions["aws:TagKeys"]
+        value = conditions.get(f"aws:RequestTag/{tag}")
+        assert (value is None) == ("Untag" in method)
+
+        key = graph.keys[arn]
+        target = graph.targets[arn]
+        if method in KEY_TAG_WRITES:
+            holder = graph.actors[source]
+            target = Target(
+                key=key.model_copy(update={"tags": _retagged(key.tags, tag, value)}), grants=key.grants
+            )
+            subject = holder.subject
+        else:
+            # the tagged principal is the writer itself or a role it can assume
+            holder = graph.actors[graph.find_principal(str(data["via"]).split("`")[-2]) or ""]
+            assert holder.node == source or graph.graph.has_edge(source, holder.node, key="assume")
+            subject = replace(
+                holder.subject,
+                caller_tags=tuple(sorted(_retagged(dict(holder.subject.caller_tags), tag, value).items())),
+            )
+        request = holder.request(str(data["action"]), arn)
+        assert evaluate(situation_of(subject, target), request, trace=False).effect == "ALLOW"
+        assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
+        checked += 1
+    assert checked >= 1

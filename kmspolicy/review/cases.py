@@ -4,8 +4,9 @@ A case is a small account written compactly (principals with their policies, tru
 boundaries; managed policies by name, attached to principals; keys with policy, grants, tags, aliases;
 SCPs and RCPs as (target, policy)) plus what the
 graph must answer: `expect` entries (this principal can perform this action on this key, by these
-kinds of steps, through these roles, justified by these statements or grants) and `absent` entries
-(it cannot). Policies are written as YAML mappings and read by the real parser.
+kinds of steps, through these roles, justified by these statements or grants, made as `caller` where
+only one session of a role or an account's root user holds it) and `absent` entries (it cannot).
+Policies are written as YAML mappings and read by the real parser.
 
 A managed policy named `X` is the customer managed `arn:aws:iam::<account>:policy/X`; one named
 `aws/X` is the AWS managed `arn:aws:iam::aws:policy/X`. `versions` holds managed policies' other
@@ -86,6 +87,7 @@ class Expect(_Strict):
     refs: tuple[str, ...] = ()
     method: str | None = None
     external: bool | None = None
+    caller: str | None = None  # the one principal of the node that the path's steps are made as
 
 
 class Absent(_Strict):

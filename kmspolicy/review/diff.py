@@ -14,6 +14,9 @@ name or match, the trusted ones and the account's own excepted, and at the place
 `StringLike aws:PrincipalOrgID o-*` is new access, witnessed by a principal in `o-kmspolicyx`; with
 `ForAnyValue:StringLike aws:PrincipalOrgPaths o-*/*`, by one at `o-kmspolicyx/kmspolicyx`). A change
 carries its witness: a concrete request that NEW allows and OLD denies (or the reverse, `removed=True`).
+A role's requests are made as a session of it, and also as each session of it that either version names
+by its session ARN, an account stand-in's also as the account's root user where a grant names the
+account (`graph.named_callers`): the witness is made as that principal.
 
 When both inputs are accounts (snapshots, not single policies or templates), the change also covers
 transitive access: every principal that reaches a key action in one version's access graph, through
@@ -24,6 +27,7 @@ its sides say which version has the path.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
 from kmspolicy.catalog import action as action_info
@@ -52,6 +56,8 @@ from kmspolicy.review.graph import (
     applicable,
     build_graph,
     level_policies,
+    named_callers,
+    named_on,
     situation_of,
     trust_targets,
 )
@@ -108,7 +114,12 @@ class _Version:
         self._situations: dict[tuple[str, str], Situation] = {}
 
     def decide(
-        self, node: str, resource: str, action: str, context: dict[str, ContextValue]
+        self,
+        node: str,
+        resource: str,
+        action: str,
+        context: dict[str, ContextValue],
+        caller: str | None = None,
     ) -> Decision | None:
         actor = self.actors.get(node)
         if actor is None:
@@ -121,10 +132,13 @@ class _Version:
                 return None
             situation = situation_of(actor.subject, target)
             self._situations[(node, resource)] = situation
-        request = Request(
-            principal=actor.subject.principal, action=action, resource=resource, context=context
-        )
-        return evaluate(situation, request, trace=False)
+        return evaluate(situation, actor.request(action, resource, context, caller), trace=False)
+
+    def callers(self, actor: Actor, resource: str) -> tuple[str, ...]:
+        """The principals of `actor`'s node that this version's `resource` names one by one (a session of
+        a role, an account's root user: `graph.named_callers`)."""
+        target = self.roles.get(resource) or self.targets.get(resource)
+        return () if target is None else named_callers(actor, named_on(target))
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
         """Every policy that decides `node` calling on `resource`, the SCPs and RCPs included: a condition
@@ -282,12 +296,7 @@ def _transitive(
 
 def _path_change(graph: AccessGraph, reach: Reach, arn: str, action: str, removed: bool) -> Change:
     last = reach.path[-1]
-    witness = Request(
-        principal=graph.actors[last.source].subject.principal,
-        action=action,
-        resource=arn,
-        context=dict(last.conditions),
-    )
+    witness = graph.request(last.source, action, arn, dict(last.conditions), last.caller)
     has = Side(effect="ALLOW", reason=last.reason, refs=last.refs)
     version = "old" if not removed else "new"
     how = "directly, through roles or by an escalation"
@@ -316,16 +325,18 @@ def _compare(
     new_v: _Version,
 ) -> Iterator[Change]:
     found_added = found_removed = False
-    for context in contexts:
-        new_d = new_v.decide(actor.node, resource, act, context)
-        old_d = old_v.decide(actor.node, resource, act, context)
+    # the node's own caller first, then the principals of it that either version names one by one
+    named = dict.fromkeys((*old_v.callers(actor, resource), *new_v.callers(actor, resource)))
+    for caller, context in itertools.product((None, *named), contexts):
+        new_d = new_v.decide(actor.node, resource, act, context, caller)
+        old_d = old_v.decide(actor.node, resource, act, context, caller)
         now = new_d is not None and new_d.effect == "ALLOW"
         before = old_d is not None and old_d.effect == "ALLOW"
         if now == before:
             continue
         if (now and found_added) or (before and found_removed):
             continue
-        witness = Request(principal=actor.subject.principal, action=act, resource=resource, context=context)
+        witness = actor.request(act, resource, context, caller)
         yield Change(
             principal=actor.node,
             resource=resource,

@@ -10,16 +10,28 @@ and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a poli
   trust policy and the caller's identity policies (a caller of another account needs both; one of the
   role's account needs only a trust statement naming it), with `refs` labelled `trust`
   (`trust_targets`). A trusted account's root user would be let in as for a key: AWS
-  refuses `AssumeRole` with root credentials, which is not modelled; the graph never calls as a root
-  user (an account stands for its principals, not its root);
+  refuses `AssumeRole` with root credentials, which is not modelled; the graph calls as a root user only
+  where a grant names the account (below);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
   (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
   `iam:SetDefaultPolicyVersion` on a customer managed policy in force on itself, its groups or a role it
-  can assume (the latter putting one of the policy's other versions in force), `kms:TagResource` setting
-  a tag an ABAC condition asks for, or `kms:CreateAlias` / `kms:UpdateAlias` pointing at the key an
-  alias that a `kms:ResourceAliases` or `kms:RequestAlias` condition asks for); the evaluator decides
-  both the enabling calls and the access of the changed account;
+  can assume (the latter putting one of the policy's other versions in force), `kms:TagResource` /
+  `kms:UntagResource` setting a key tag that an ABAC condition asks for, another value or none (which
+  lifts a Deny on the value there now), `iam:TagRole` / `iam:UntagRole` (`iam:TagUser` / `iam:UntagUser`)
+  changing likewise a tag that an `aws:PrincipalTag` condition tests, on itself or a role it can assume,
+  or `kms:CreateAlias` / `kms:UpdateAlias` pointing at the key an alias that a `kms:ResourceAliases` or
+  `kms:RequestAlias` condition asks for); the evaluator decides both the enabling calls and the access of
+  the changed account (§1.9: whoever can tag/untag or manage aliases can change access);
 * `member` user -> group and `alias` alias -> key, for the picture only.
+
+A role calls KMS only through a session of it (§1.3, §2.2): the graph's requests for a role are made as
+`arn:aws:sts::<account>:assumed-role/<name>/kmspolicy-session`, with `aws:PrincipalArn` the role ARN, so
+that a `Deny` + `NotPrincipal` that does not list the session hits it. A node's edge may hold only for one
+principal that it stands for and that a policy or grant names one by one, made as that principal (`caller`
+on the edge, None otherwise): a session of a role that a `Principal`, `NotPrincipal` or grantee names by
+its session ARN (its name is the choice of whoever assumes the role), or the root user of an account that a
+grant names (`arn:aws:iam::<account>:root`: the evaluator reads such a grant as the root user's, §9 q2,
+so someone in that account holds it under every reading); escalations are searched for a node's own caller.
 
 External accounts and `*` are hypothetical principals whose own account allows them everything, so
 only the key owner's side limits them; their access is `external` unless the account (or for the
@@ -36,12 +48,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from kmspolicy.catalog import GRANT_OPERATIONS
 from kmspolicy.conditions import ArnGlob, Glob
-from kmspolicy.evaluate import Subject, Target, compile_policy, evaluate, evaluate_grid
+from kmspolicy.evaluate import Subject, Target, compile_policy, evaluate, evaluate_grid, parse_caller
 from kmspolicy.model import (
     Account,
     Condition,
@@ -84,14 +97,20 @@ IAM_WRITES_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
 IAM_WRITES_GROUP = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
 IAM_NEW_POLICY_VERSION = "iam:CreatePolicyVersion"
 IAM_SET_DEFAULT_VERSION = "iam:SetDefaultPolicyVersion"
+IAM_TAGS_ROLE = ("iam:TagRole", "iam:UntagRole")
+IAM_TAGS_USER = ("iam:TagUser", "iam:UntagUser")
 IAM_WRITES = (
     *IAM_WRITES_ROLE,
     *IAM_WRITES_USER,
     *IAM_WRITES_GROUP,
     IAM_NEW_POLICY_VERSION,
     IAM_SET_DEFAULT_VERSION,
+    *IAM_TAGS_ROLE,
+    *IAM_TAGS_USER,
 )
+KEY_TAG_WRITES = ("kms:TagResource", "kms:UntagResource")
 ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
+SESSION_NAME = "kmspolicy-session"
 _WITNESS_LIMIT = 64
 
 NodeKind = Literal["user", "role", "group", "external", "org", "any", "service", "key", "alias"]
@@ -119,7 +138,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-_AddEdge = Callable[["Actor", str, str, Decision, dict[str, ContextValue]], None]
+_AddEdge = Callable[["Actor", str, str, Decision, dict[str, ContextValue], "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,32 @@ class Actor:
     external: bool
     label: str
     hypothetical: bool = False  # stands for principals the input does not describe (other accounts, `*`)
+    # what AWS sets for this caller that its request principal does not say (`_as_session`)
+    sent: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def principal_arn(self) -> str:
+        """`aws:PrincipalArn` of its requests: the role ARN (path included) for a session of a role; what a
+        grant or a key policy written by this principal names it by."""
+        return dict(self.sent).get("aws:PrincipalArn") or parse_caller(self.subject.principal).principal_arn
+
+    def request(
+        self,
+        action: str,
+        resource: str,
+        context: dict[str, ContextValue] | None = None,
+        caller: str | None = None,
+    ) -> Request:
+        """Its request, made as its own principal or as `caller`, one of the principals its node stands for
+        that a policy or grant names one by one (`_Builder._callers`): a named session of its role (which
+        sends what the role's sessions send) or its account's root user (which sends nothing more)."""
+        own = self.sent if caller is None or ":assumed-role/" in caller else ()
+        return Request(
+            principal=caller or self.subject.principal,
+            action=action,
+            resource=resource,
+            context={**dict(own), **(context or {})},
+        )
 
     @property
     def org_unknown(self) -> bool:
@@ -160,10 +205,16 @@ class AccessGraph:
         """The evaluator's situation of `node` calling on `key_arn` (what an access edge was decided in)."""
         return situation_of(self.actors[node].subject, self.targets[key_arn])
 
-    def request(self, node: str, action: str, key_arn: str, context: dict[str, ContextValue]) -> Request:
-        return Request(
-            principal=self.actors[node].subject.principal, action=action, resource=key_arn, context=context
-        )
+    def request(
+        self,
+        node: str,
+        action: str,
+        key_arn: str,
+        context: dict[str, ContextValue],
+        caller: str | None = None,
+    ) -> Request:
+        """The request of an edge: `context` its `conditions`, `caller` its `caller` (see `Actor.request`)."""
+        return self.actors[node].request(action, key_arn, context, caller)
 
     def edges(self, kind: EdgeKind) -> Iterator[tuple[str, str, dict[str, object]]]:
         for source, target, data in self.graph.edges(data=True):
@@ -392,6 +443,7 @@ class _Builder:
             tuple[int, int], tuple[dict[str, Key], dict[str, Target], dict[str, list[str]]]
         ] = {}
         self._kept: list[object] = []  # changed targets that caches above know by identity
+        self._named: dict[int, tuple[Target, NamedOn]] = {}
 
     # -- nodes
 
@@ -435,15 +487,22 @@ class _Builder:
                 if target is not None:
                     self.g.add_edge(entity.arn, target, kind="member")
         named_accounts: set[str] = set()
+        # users and roles by name: a role named with and without its path is one role (§2.2)
+        described = {_principal_name(n) for n, a in self.actors.items() if a.kind in ("user", "role")}
         for value, ptype in self._named_principals():
             if ptype == "Service":
                 self._actor(Actor(value, "service", Subject(principal=value), None, False, value, True))
                 continue
+            named = parse_caller(value)
+            if named.kind == "session" and named.role_arn is not None:
+                value = named.role_arn  # its role's node calls as the session too (`named_callers`)
             parts = value.split(":")
             if len(parts) < 6 or not parts[4].isdigit():
                 continue
             if parts[4] == self.owner:
-                if value not in self.actors and not value.endswith(":root") and ":iam::" in value:
+                name = _principal_name(value)
+                if name not in described and not value.endswith(":root") and ":iam::" in value:
+                    described.add(name)
                     # named by a policy but not in the input: its own policies are unknown, so assume they
                     # allow everything and let the key owner's side decide
                     kind: NodeKind = "user" if ":user/" in value else "role"
@@ -536,7 +595,7 @@ class _Builder:
     def _actor(self, actor: Actor) -> None:
         if actor.node in self.actors:
             return
-        self.actors[actor.node] = actor
+        self.actors[actor.node] = _as_session(actor)
         self.g.add_node(
             actor.node, kind=actor.kind, label=actor.label, account=actor.account, external=actor.external
         )
@@ -668,8 +727,12 @@ class _Builder:
 
         remapped: dict[tuple[int, str], Decision] = {}
         accepted = {(arn, a) for arn in members for a in actions if applicable(targets[arn].key, a)}
+        allowed: set[tuple[int, str]] = set()
 
-        def emit(s: int, action: str, decision: Decision, context: dict[str, ContextValue]) -> None:
+        def emit(
+            s: int, action: str, decision: Decision, context: dict[str, ContextValue], caller: str | None
+        ) -> None:
+            allowed.add((s, action))
             name = names[s]
             for arn in members:
                 if (arn, action) not in accepted:
@@ -680,49 +743,103 @@ class _Builder:
                 if found is None:
                     found = _remap(decision, target, targets[arn])
                     remapped[(id(decision), arn)] = found
-                add(actors[s], arn, action, found, context)
+                add(actors[s], arn, action, found, context, caller)
 
-        grid = evaluate_grid([subjects[i] for i in chosen], [target], actions)
+        # what a caller sends besides its principal (a pathed role's `aws:PrincipalArn`) is the grid's
+        # context: callers that send the same are decided in one grid
+        by_sent: dict[tuple[tuple[str, str], ...], list[int]] = defaultdict(list)
+        for i in chosen:
+            by_sent[actors[i].sent].append(i)
+        grid: dict[tuple[int, str], Decision] = {}
+        for sent, alike in by_sent.items():
+            decided = evaluate_grid(
+                [subjects[i] for i in alike], [target], actions, context=dict(sent) or None
+            )
+            for (j, _, action), decision in decided.items():
+                grid[(alike[j], action)] = decision
         # subjects that evaluate_grid decided together (one Decision object) stay alike under any request
         # context, so a witness found for one of them holds for all
         # (a stand-in whose organisation is unknown has witnesses of its own: kept apart)
-        denied: dict[tuple[int, str, bool], list[int]] = defaultdict(list)
-        for (i, _, action), decision in grid.items():
+        denied: dict[tuple[int, str, bool, object], list[int]] = defaultdict(list)
+        for (s, action), decision in grid.items():
             if decision.effect == "ALLOW":
-                emit(chosen[i], action, decision, {})
+                emit(s, action, decision, {}, None)
             else:
-                denied[(id(decision), action, actors[chosen[i]].org_unknown)].append(chosen[i])
-        policy = target.key_policy or target.key.policy
-        for (_, action, org_unknown), group in denied.items():
-            subject = subjects[group[0]]
-            # an SCP or RCP condition can be the only one that asks for a value (a Deny unless
-            # `aws:SourceVpce` is ...): its values are witnesses too
-            org = (*level_policies(subject.scps), *level_policies(target.rcps))
-            policies = (policy, *subject.identity_policies, subject.permission_boundary, *org)
-            signature = (
-                id(target),
-                action,
-                subject.principal if target.grants else None,
-                org_unknown,
-                *(id(p) for p in policies),
-            )
-            contexts = self._contexts.get(signature)
-            if contexts is None:
-                stand_in = self.stand_in if org_unknown else None
-                contexts = _witnesses(
-                    policies, target.grants, action, subject.principal, target.key.aliases, stand_in
-                )
-                self._contexts[signature] = contexts
-            if not contexts:
-                continue
-            situation = self._situation_of(subject, target)
+                denied[(id(decision), action, actors[s].org_unknown, actors[s].sent)].append(s)
+        for (_, action, _, _), group in denied.items():
+            actor = actors[group[0]]
+            contexts = self._witness_contexts(actor, target, action)
+            situation = self._situation_of(actor.subject, target)
             for context in contexts:
-                request = Request(principal=subject.principal, action=action, resource=rep, context=context)
+                request = actor.request(action, rep, context)
                 decision = evaluate(situation, request, trace=False)
                 if decision.effect == "ALLOW":
                     for s in group:
-                        emit(s, action, decision, context)
+                        emit(s, action, decision, context, None)
                     break
+        # principals of a node that the target names one by one (a session of a role, an account's root
+        # user): tried only where the node's own caller is denied
+        for s in chosen:
+            callers = self._callers(actors[s], target)
+            for action in actions if callers else ():
+                if (s, action) not in allowed:
+                    self._decide_callers(actors[s], s, target, rep, action, callers, emit)
+
+    def _witness_contexts(self, actor: Actor, target: Target, action: str) -> list[dict[str, ContextValue]]:
+        """The witness contexts of `actor` denied `action` on `target` (`_witnesses`), built once for all
+        callers with the same policies."""
+        subject = actor.subject
+        # an SCP or RCP condition can be the only one that asks for a value (a Deny unless
+        # `aws:SourceVpce` is ...): its values are witnesses too
+        org = (*level_policies(subject.scps), *level_policies(target.rcps))
+        policies = (
+            target.key_policy or target.key.policy,
+            *subject.identity_policies,
+            subject.permission_boundary,
+            *org,
+        )
+        signature = (
+            id(target),
+            action,
+            subject.principal if target.grants else None,
+            actor.org_unknown,
+            *(id(p) for p in policies),
+        )
+        contexts = self._contexts.get(signature)
+        if contexts is None:
+            stand_in = self.stand_in if actor.org_unknown else None
+            contexts = _witnesses(
+                policies, target.grants, action, subject.principal, target.key.aliases, stand_in
+            )
+            self._contexts[signature] = contexts
+        return contexts
+
+    def _callers(self, actor: Actor, target: Target) -> tuple[str, ...]:
+        cached = self._named.get(id(target))
+        if cached is None or cached[0] is not target:
+            cached = self._named[id(target)] = (target, named_on(target))
+        return named_callers(actor, cached[1])
+
+    def _decide_callers(
+        self,
+        actor: Actor,
+        s: int,
+        target: Target,
+        rep: str,
+        action: str,
+        callers: tuple[str, ...],
+        emit: Callable[[int, str, Decision, dict[str, ContextValue], str | None], None],
+    ) -> None:
+        """`action` made as each of `callers` in turn, plain and with each witness context: the first
+        allowed is the edge."""
+        situation = self._situation_of(actor.subject, target)
+        contexts = [{}, *self._witness_contexts(actor, target, action)]
+        for caller in callers:
+            for context in contexts:
+                decision = evaluate(situation, actor.request(action, rep, context, caller), trace=False)
+                if decision.effect == "ALLOW":
+                    emit(s, action, decision, context, caller)
+                    return
 
     def _situation_of(self, subject: Subject, target: Target) -> Situation:
         """One Situation object per (subject, target), so that the evaluator's caches are reused."""
@@ -734,7 +851,13 @@ class _Builder:
         return found
 
     def _add_access(
-        self, actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+        self,
+        actor: Actor,
+        arn: str,
+        action: str,
+        decision: Decision,
+        context: dict[str, ContextValue],
+        caller: str | None,
     ) -> None:
         self.held[(actor.node, arn)].add(action)
         self.g.add_edge(
@@ -744,6 +867,7 @@ class _Builder:
             kind="access",
             action=action,
             conditions=context,
+            caller=caller,
             refs=decision.determining,
             reason=decision.reason,
             external=actor.external,
@@ -772,17 +896,14 @@ class _Builder:
             for pr in (*(st.principal or ()), *(st.not_principal or ()))
         )
 
-        # role paths are not part of the match (§2.2): compare (account, last name segment) too
-        named_roles = {(v.split(":")[4], v.rsplit("/", 1)[-1]) for v in named if v.count(":") >= 5}
+        # role paths and session names are not part of the match (§2.2): compare account, kind and name
+        named_names = {_principal_name(v) for v in named}
 
         def may_assume(actor: Actor) -> bool:
-            node = actor.node
-            by_name = node.count(":") >= 5 and (node.split(":")[4], node.rsplit("/", 1)[-1]) in named_roles
             return (
                 everyone
-                or by_name
-                or node in named
-                or actor.subject.principal in named
+                or _principal_name(actor.node) in named_names
+                or actor.node in named
                 or any(compile_policy(p).for_action(ASSUME) for p in actor.subject.identity_policies)
             )
 
@@ -790,7 +911,12 @@ class _Builder:
         role_keys = {arn: t.key for arn, t in role_targets.items()}
 
         def add(
-            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+            actor: Actor,
+            arn: str,
+            action: str,
+            decision: Decision,
+            context: dict[str, ContextValue],
+            caller: str | None,
         ) -> None:
             if actor.node != arn:
                 self.g.add_edge(
@@ -800,6 +926,7 @@ class _Builder:
                     kind="assume",
                     action=action,
                     conditions=context,
+                    caller=caller,
                     refs=decision.determining,
                     reason=decision.reason,
                     external=actor.external,
@@ -814,15 +941,24 @@ class _Builder:
         # whoever holds CreateGrant may grant itself any operation (§1.5): other accounts too, as
         # CreateGrant works cross-account; the evaluator says which of the rest they hold
         outsiders = [a for a in self.actors.values() if a.kind in ("external", "any", "org")]
+        # a tag write is allowed through IAM (an identity policy statement for it, the key policy
+        # delegating) or by a key policy naming principals for it one by one; grants never allow it (§1.5)
+        tag_named = {
+            arn: frozenset(m for m in KEY_TAG_WRITES if _names_writers(self.targets[arn], m))
+            for arn in self.keys
+        }
         for actor in (*internal, *outsiders):
+            # tagging is same-account only (§1.4): only the account's own principals retag its keys
+            reads = self._resource_tag_reads(actor) if actor.kind in ("user", "role") else {}
+            covered = frozenset(m for m in KEY_TAG_WRITES if reads and _covers(actor, (m,)))
             for arn in self.keys:
                 held = self.held.get((actor.node, arn), set())
                 if "kms:CreateGrant" in held:
                     self._by_grant(actor, arn, held)
                 if "kms:PutKeyPolicy" in held:
                     self._by_key_policy(actor, arn, held)
-                if "kms:TagResource" in held:
-                    self._by_tag(actor, arn, held)
+                if reads and (covered or tag_named[arn]):
+                    self._by_tag(actor, arn, held, reads, covered | tag_named[arn])
         self._by_alias(internal)
         self._by_iam_write(internal)
 
@@ -862,21 +998,13 @@ class _Builder:
             if action in held or operation not in GRANT_OPERATIONS:
                 continue
             for base in bases:
+                # a role grants its role ARN, which stands for all its sessions (§1.5 grantee)
                 context = {
                     **base,
                     "kms:GrantOperations": (operation,),
-                    "kms:GranteePrincipal": actor.subject.principal,
+                    "kms:GranteePrincipal": actor.principal_arn,
                 }
-                enabling = evaluate(
-                    situation,
-                    Request(
-                        principal=actor.subject.principal,
-                        action="kms:CreateGrant",
-                        resource=arn,
-                        context=context,
-                    ),
-                    trace=False,
-                )
+                enabling = evaluate(situation, actor.request("kms:CreateGrant", arn, context), trace=False)
                 if enabling.effect == "ALLOW":
                     self._with_grant(actor, arn, action, enabling, context)
                     break
@@ -910,7 +1038,7 @@ class _Builder:
         grant = Grant(
             key_id=key.key_id,
             grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
-            grantee_principal=actor.subject.principal,
+            grantee_principal=actor.principal_arn,
             operations=(action.split(":", 1)[1],),
             span=_SYNTH,
         )
@@ -933,9 +1061,7 @@ class _Builder:
             sid="kmspolicy-added",
             effect="Allow",
             principal=(
-                Principal(
-                    type="AWS", value=actor.subject.principal, raw=actor.subject.principal, span=_SYNTH
-                ),
+                Principal(type="AWS", value=actor.principal_arn, raw=actor.principal_arn, span=_SYNTH),
             ),
             action=(Item(value="kms:*", span=_SYNTH),),
             resource=(Item(value="*", span=_SYNTH),),
@@ -964,43 +1090,48 @@ class _Builder:
         data = self.g.edges[actor.node, arn, f"access:{action}"]
         return Decision(effect="ALLOW", reason=str(data["reason"]), determining=data["refs"])
 
-    def _by_tag(self, actor: Actor, arn: str, held: set[str]) -> None:
-        wanted = _abac_tags(actor)
-        if not wanted:
-            return
+    def _resource_tag_reads(self, actor: Actor) -> dict[str, list[str]]:
+        """The key tags that the policies deciding the actor's requests on keys test (`_tag_reads`): its IAM
+        side and the RCPs, as a key policy cannot read `aws:ResourceTag` (§1.9)."""
+        s = actor.subject
+        policies = (
+            *s.identity_policies,
+            s.permission_boundary,
+            *s.session_policies,
+            *level_policies(s.scps),
+            *level_policies(self.rcps),
+        )
+        return _tag_reads(policies, "aws:resourcetag/", dict(s.caller_tags))
+
+    def _by_tag(
+        self, actor: Actor, arn: str, held: set[str], reads: dict[str, list[str]], methods: frozenset[str]
+    ) -> None:
+        """A principal that can tag or untag the key, after which a condition on `aws:ResourceTag/<tag>`
+        that it `reads` holds: an Allow asking for a value (its own tag's, for `${aws:PrincipalTag/T}`), or
+        a Deny on the value the key has now, lifted by another value or by removing the tag ("whoever can
+        tag/untag ... can change access when ABAC policies exist", §1.9). `methods`: the tag writes that
+        some policy could allow it (the evaluator denies the others unasked)."""
         key = self.keys[arn]
-        for tag, value in wanted:
-            if key.tags.get(tag) == value:
+        target = self.targets[arn]
+        situation = self._situation_of(actor.subject, target)
+        done: set[tuple[str, str]] = set()  # (action, method): one way in per method is enough
+        for change in _tag_changes(reads):
+            method = change.method(KEY_TAG_WRITES)
+            tags = change.applied(key.tags)
+            if method not in methods or tags is None:
                 continue
-            context: dict[str, ContextValue] = {f"aws:RequestTag/{tag}": value, "aws:TagKeys": (tag,)}
-            enabling = evaluate(
-                situation_of(actor.subject, self.targets[arn]),
-                self.result.request(actor.node, "kms:TagResource", arn, context),
-                trace=False,
-            )
+            enabling = evaluate(situation, actor.request(method, arn, change.context), trace=False)
             if enabling.effect != "ALLOW":
                 continue
-            changed = Target(
-                key=key.model_copy(update={"tags": {**key.tags, tag: value}}),
-                grants=key.grants,
-                rcps=self.targets[arn].rcps,
-            )
-            situation = situation_of(actor.subject, changed)
+            changed = Target(key=key.model_copy(update={"tags": tags}), grants=key.grants, rcps=target.rcps)
+            after = situation_of(actor.subject, changed)
             for action in self.actions:
-                if action in held:
+                if action in held or (action, method) in done:
                     continue
-                gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
+                gained = evaluate(after, actor.request(action, arn), trace=False)
                 if gained.effect == "ALLOW":
-                    self._escalate(
-                        actor,
-                        arn,
-                        action,
-                        "kms:TagResource",
-                        f"tag `{tag}={value}`",
-                        enabling,
-                        gained,
-                        context,
-                    )
+                    done.add((action, method))
+                    self._escalate(actor, arn, action, method, change.said, enabling, gained, change.context)
 
     def _by_alias(self, internal: list[Actor]) -> None:
         """A principal that can point an alias at a key, where a `kms:ResourceAliases` or `kms:RequestAlias`
@@ -1047,9 +1178,16 @@ class _Builder:
         index = {id(a): i for i, a in enumerate(actors)}
 
         def add(
-            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+            actor: Actor,
+            arn: str,
+            action: str,
+            decision: Decision,
+            context: dict[str, ContextValue],
+            caller: str | None,
         ) -> None:
-            if action not in self.held.get((actor.node, arn), set()) and actor.account == keys[arn].account:
+            held = self.held.get((actor.node, arn), set())
+            # escalations are searched for a node's own caller (a named session's are not)
+            if caller is None and action not in held and actor.account == keys[arn].account:
                 gains[(index[id(actor)], arn)].append((action, decision, context))
 
         self._access(actors, keys, self.actions, add, targets)
@@ -1074,7 +1212,7 @@ class _Builder:
             alias_arn = f"arn:{key.partition}:kms:{key.region}:{key.account}:{name}"
             on_alias = evaluate(
                 self._situation_of(actors[i].subject, self.targets[arn]),
-                Request(principal=actors[i].subject.principal, action=method, resource=alias_arn),
+                actors[i].request(method, alias_arn),
                 trace=False,
             )
             calls = [("the alias", on_alias), ("the key", on_key[(i, arn, method)])]
@@ -1095,10 +1233,21 @@ class _Builder:
         """A principal that can change the identity policies in force on itself, or on a role it can assume:
         by writing that entity's policies or a new default version of a customer managed policy in force
         on it (a policy allowing everything), or by making another version of such a policy the default
-        (that version); see `_rewrites`."""
+        (that version), see `_rewrites`; or by tagging or untagging that entity where a condition on
+        `aws:PrincipalTag` then holds, see `_Builder._retags`."""
         writers = [a for a in internal if _covers(a, IAM_WRITES)]
         if not writers:
             return
+        # the principal tags that any key policy or organisation policy tests, for every victim
+        shared = _tag_reads(
+            (
+                *(k.policy for k in self.keys.values()),
+                *level_policies(self.scps),
+                *level_policies(self.rcps),
+            ),
+            "aws:principaltag/",
+            {},
+        )
         by_node = {a.node: a for a in internal}
         assumes: dict[str, set[str]] = defaultdict(set)
         groups: dict[str, list[str]] = defaultdict(list)
@@ -1124,7 +1273,7 @@ class _Builder:
                 victim = by_node.get(node)
                 if victim is None:
                     continue
-                for rewrite in _rewrites(victim, groups.get(node, ())):
+                for rewrite in (*_rewrites(victim, groups.get(node, ())), *self._retags(victim, shared)):
                     target = stand_ins.get(rewrite.resource)
                     if target is None:
                         account = victim.account or self.owner
@@ -1133,7 +1282,8 @@ class _Builder:
                         )
                         target = Target(key=key, key_policy=_delegate_all(account))
                         stand_ins[rewrite.resource] = target
-                    grid = evaluate_grid([writer.subject], [target], rewrite.methods)
+                    context = {**dict(writer.sent), **dict(rewrite.context)}
+                    grid = evaluate_grid([writer.subject], [target], rewrite.methods, context=context or None)
                     found = next(
                         ((m, grid[(0, 0, m)]) for m in rewrite.methods if grid[(0, 0, m)].effect == "ALLOW"),
                         None,
@@ -1143,7 +1293,40 @@ class _Builder:
         gained = self._gains_with_rewrites(list({r.name: r for _, r, _, _ in enabled}.values()))
         for writer, rewrite, method, decision in enabled:
             for arn, action, after in gained.get(rewrite.name, ()):
-                self._escalate(writer, arn, action, method, rewrite.via, decision, after, {})
+                context = dict(rewrite.context)
+                self._escalate(writer, arn, action, method, rewrite.via, decision, after, context)
+
+    def _retags(self, victim: Actor, shared: dict[str, list[str]]) -> Iterator[_Rewrite]:
+        """The tag changes of `victim` (`iam:TagRole` / `iam:UntagRole`, or the user's pair) that a
+        condition may turn on (ABAC by principal tag, §1.9, §2.6): for each tag that a condition on
+        `aws:PrincipalTag/<tag>` tests (`shared`: those of the key and organisation policies; and the
+        victim's own policies), or that a condition `aws:ResourceTag/X` = `${aws:PrincipalTag/<tag>}` of its
+        own policies compares with keys' tags, each value asked for, another value, and no tag."""
+        s = victim.subject
+        own = (*s.identity_policies, s.permission_boundary, *s.session_policies)
+        tags = dict(s.caller_tags)
+        reads: dict[str, list[str]] = defaultdict(list)
+        for found in (
+            shared,
+            _tag_reads(own, "aws:principaltag/", tags),
+            _compared_tags(own, self.keys.values()),
+        ):
+            for tag, values in found.items():
+                reads[tag].extend(values)
+        pair = IAM_TAGS_ROLE if victim.kind == "role" else IAM_TAGS_USER
+        for change in _tag_changes(reads):
+            after = change.applied(tags)
+            if after is not None:
+                yield _Rewrite(
+                    victim,
+                    victim.node,
+                    (change.method(pair),),
+                    None,
+                    f"{change.said} on `{victim.label}`",
+                    None,
+                    tuple(sorted(after.items())),
+                    tuple(change.context.items()),
+                )
 
     def _gains_with_rewrites(self, rewrites: list[_Rewrite]) -> dict[str, list[tuple[str, str, Decision]]]:
         """What each rewrite's victim could do with the rewrite's policy in force (in place of the policy
@@ -1154,23 +1337,26 @@ class _Builder:
         for rewrite in rewrites:
             v = rewrite.victim
             kept = tuple(p for p in v.subject.identity_policies if p is not rewrite.replaced)
-            subject = Subject(
-                principal=v.subject.principal,
-                identity_policies=(*kept, rewrite.replacement),
-                permission_boundary=v.subject.permission_boundary,
-                scps=v.subject.scps,
-                caller_tags=v.subject.caller_tags,
-                caller_org_id=v.subject.caller_org_id,
+            added = () if rewrite.replacement is None else (rewrite.replacement,)
+            subject = replace(
+                v.subject,
+                identity_policies=(*kept, *added),
+                caller_tags=v.subject.caller_tags if rewrite.tags is None else rewrite.tags,
             )
-            actor = Actor(v.node, v.kind, subject, v.account, v.external, v.label, v.hypothetical)
+            actor = replace(v, subject=subject)
             hypothetical.append(actor)
             names[id(actor)] = rewrite.name
         found: dict[str, list[tuple[str, str, Decision]]] = {}
 
         def add(
-            actor: Actor, arn: str, action: str, decision: Decision, context: dict[str, ContextValue]
+            actor: Actor,
+            arn: str,
+            action: str,
+            decision: Decision,
+            context: dict[str, ContextValue],
+            caller: str | None,
         ) -> None:
-            if not context and action not in self.held.get((actor.node, arn), set()):
+            if not context and caller is None and action not in self.held.get((actor.node, arn), set()):
                 found.setdefault(names[id(actor)], []).append((arn, action, decision))
 
         if hypothetical:
@@ -1183,12 +1369,14 @@ class _Builder:
 
 @dataclass(frozen=True)
 class _Rewrite:
-    """One way to put `replacement` in force on `victim`: `methods` on `resource`.
+    """One way to put `replacement` in force on `victim`, or `tags` on it: `methods` on `resource`, with
+    the request `context` (what a tagging request sends).
 
     `replaced` is the policy the write replaces (a managed policy's default version), None when the
     write adds a policy; `replacement` is a policy of the writer's choosing (allowing everything) or, for
-    `iam:SetDefaultPolicyVersion`, another version of the replaced policy. `name` identifies the victim's
-    changed policies, `via` says it to the user.
+    `iam:SetDefaultPolicyVersion`, another version of the replaced policy; None when only the tags change
+    (`tags`, the victim's tags after the change; None when they stay). `name` identifies the victim's
+    changed policies and tags, `via` says it to the user.
     """
 
     victim: Actor
@@ -1196,11 +1384,14 @@ class _Rewrite:
     methods: tuple[str, ...]
     replaced: Policy | None
     via: str
-    replacement: Policy = _ALLOW_ALL
+    replacement: Policy | None = _ALLOW_ALL
+    tags: tuple[tuple[str, str], ...] | None = None
+    context: tuple[tuple[str, ContextValue], ...] = ()
 
     @property
     def name(self) -> str:
-        return f"{self.victim.node} {self.resource} {self.replacement.name}"
+        policy = "" if self.replacement is None else self.replacement.name
+        return f"{self.victim.node} {self.resource} {policy} {self.tags}"
 
 
 def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
@@ -1225,6 +1416,58 @@ def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
         for version in policy.other_versions:
             via = f"`{version.name}` made the default version of `{arn}`, in force on `{victim.label}`"
             yield _Rewrite(victim, arn, (IAM_SET_DEFAULT_VERSION,), policy, via, version)
+
+
+# the role sessions a target names, by (account, role name), and the accounts its grants name
+NamedOn = tuple[dict[tuple[str, str], tuple[str, ...]], frozenset[str]]
+
+
+def named_on(target: Target) -> NamedOn:
+    """The role sessions that the `Principal` and `NotPrincipal` elements of a target's policy (a key
+    policy, a trust policy) and its grants' grantees name, by (account, role name); and the accounts that
+    its grants name (as `arn:aws:iam::<account>:root`)."""
+    policy = target.key_policy or target.key.policy
+    values = list(_principal_values(policy)) if policy is not None else []
+    grantees = [g.grantee_principal for g in target.grants if isinstance(g.grantee_principal, str)]
+    sessions: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for value in (*values, *grantees):
+        named = parse_caller(value)
+        role = (named.account or "", named.role_name or "")
+        if named.kind == "session" and named.arn not in sessions[role]:
+            sessions[role].append(named.arn)
+    accounts = frozenset(c.arn for c in map(parse_caller, grantees) if c.kind == "root")
+    return {k: tuple(v) for k, v in sessions.items()}, accounts
+
+
+def named_callers(actor: Actor, named: NamedOn) -> tuple[str, ...]:
+    """The principals that `actor`'s node stands for, besides its own caller, that a target names one by
+    one (`named_on`): for a role, the sessions of it named there (whoever becomes the role picks its
+    session name, §1.3 (1), §1.5 grantee); for a stand-in for an account's principals, that account's root
+    user when a grant names the account (the evaluator reads such a grant as the root user's, §9 q2:
+    someone there holds it, whichever reading holds)."""
+    sessions, accounts = named
+    if actor.hypothetical and actor.node in accounts:
+        return (actor.node,)
+    caller = parse_caller(actor.subject.principal)
+    if caller.kind != "session":
+        return ()
+    found = sessions.get((caller.account or "", caller.role_name or ""), ())
+    return tuple(s for s in found if s != caller.arn)
+
+
+def _as_session(actor: Actor) -> Actor:
+    """A role calls KMS only through a session of it (§1.3, §2.2): its requests are made as
+    `arn:aws:sts::<account>:assumed-role/<name>/kmspolicy-session`, whose chain (account, role, session) a
+    `NotPrincipal` must list whole to spare it. A session ARN drops the role's path, so a role with a path
+    sends its ARN as `aws:PrincipalArn`, as AWS sets it for its sessions. Other callers are unchanged."""
+    caller = parse_caller(actor.subject.principal)
+    if caller.kind != "role" or caller.role_name is None:
+        return actor
+    prefix = f"arn:{caller.partition}"
+    session = f"{prefix}:sts::{caller.account}:assumed-role/{caller.role_name}/{SESSION_NAME}"
+    pathless = f"{prefix}:iam::{caller.account}:role/{caller.role_name}"
+    sent = () if caller.arn == pathless else (("aws:PrincipalArn", caller.arn),)
+    return replace(actor, subject=replace(actor.subject, principal=session), sent=sent)
 
 
 def _aws_managed(policy_arn: str) -> bool:
@@ -1297,8 +1540,10 @@ def _names_one(principal: Principal) -> bool:
     )
 
 
+@lru_cache(maxsize=65536)
 def _principal_name(arn: str) -> str:
-    # role paths and session names do not change who a grant names (§2.2)
+    # role paths and session names do not change who a grant names (§2.2); cached, as every witness
+    # search compares each grantee of the key with its caller
     parts = arn.split(":", 5)
     if len(parts) < 6:
         return arn
@@ -1357,8 +1602,14 @@ def _witnesses(
     operation = action.split(":", 1)[-1]
     parts = principal.split(":")
     account_root = f"arn:aws:iam::{parts[4]}:root" if len(parts) > 4 else None
+    # a grant to the caller's role, to any session of it (another may be the caller) or to its account
+    own = _principal_name(principal)
     relevant = [
-        g for g in grants if g.grantee_principal in (principal, account_root) and operation in g.operations
+        g
+        for g in grants
+        if isinstance(g.grantee_principal, str)
+        and (g.grantee_principal == account_root or _principal_name(g.grantee_principal) == own)
+        and operation in g.operations
     ]
     only = {"kms:requestalias": [_alias_name(a) for a in aliases]}
     return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only, stand_in=stand_in)[1:]
@@ -1488,26 +1739,103 @@ def _items(items: tuple[Item, ...] | None) -> object:
     return None if items is None else tuple(str(i.value) for i in items)
 
 
-def _abac_tags(actor: Actor) -> list[tuple[str, str]]:
-    """(tag, value) pairs that an `aws:ResourceTag/<tag>` condition of the actor's policies asks for.
+_TAG_FILLER = "kmspolicy-x"
 
-    A value written as `${aws:PrincipalTag/T}` is the actor's own tag `T`.
-    """
-    tags = dict(actor.subject.caller_tags)
-    found: list[tuple[str, str]] = []
-    for policy in actor.subject.identity_policies:
-        for statement in policy.statements:
-            if statement.effect != "Allow":
-                continue
+
+@dataclass(frozen=True)
+class _TagChange:
+    """A tag set to `value`, or removed (`value` None): on a key by `kms:TagResource` /
+    `kms:UntagResource`, on a role or user by `iam:TagRole` / `iam:UntagRole` and the user's pair."""
+
+    tag: str
+    value: str | None
+
+    def method(self, pair: tuple[str, str]) -> str:
+        """The (tag, untag) `pair`'s method that makes this change."""
+        return pair[0] if self.value is not None else pair[1]
+
+    @property
+    def context(self) -> dict[str, ContextValue]:
+        """What the tagging request sends (§3.3: `aws:TagKeys`, `aws:RequestTag/<tag>`)."""
+        found: dict[str, ContextValue] = {"aws:TagKeys": (self.tag,)}
+        if self.value is not None:
+            found[f"aws:RequestTag/{self.tag}"] = self.value
+        return found
+
+    @property
+    def said(self) -> str:
+        return f"tag `{self.tag}={self.value}`" if self.value is not None else f"untag `{self.tag}`"
+
+    def applied(self, tags: dict[str, str]) -> dict[str, str] | None:
+        """The tags after the change (tag keys compared case-insensitively); None when it changes nothing."""
+        if _lookup(tags, self.tag) == self.value:
+            return None
+        kept = {k: v for k, v in tags.items() if k.lower() != self.tag.lower()}
+        return kept if self.value is None else {**kept, self.tag: self.value}
+
+
+def _tag_changes(reads: dict[str, list[str]]) -> list[_TagChange]:
+    """For each tag that conditions read: set to each value they write, set to a value none writes (which
+    lifts a Deny on the value there now), and removed."""
+    return [
+        change
+        for tag, values in reads.items()
+        for change in (
+            *(_TagChange(tag, v) for v in dict.fromkeys((*values, _TAG_FILLER))),
+            _TagChange(tag, None),
+        )
+    ]
+
+
+def _tag_reads(policies: Iterable[Policy | None], prefix: str, tags: dict[str, str]) -> dict[str, list[str]]:
+    """Tag -> the values that the conditions on `<prefix><tag>` (`aws:resourcetag/`, `aws:principaltag/`)
+    of `policies` write, in Allow and Deny statements alike: a tag change may satisfy an Allow or lift a
+    Deny (§1.9). `${aws:PrincipalTag/T}` in a value is the caller's own tag `T` (`tags`); a value with
+    another variable is left out, a wildcard is filled in."""
+    found: dict[str, list[str]] = {}
+    for policy in policies:
+        for statement in policy.statements if policy is not None else ():
+            for condition in statement.conditions:
+                if not condition.key_lower.startswith(prefix):
+                    continue
+                values = found.setdefault(condition.key.split("/", 1)[1], [])
+                for value in condition.values:
+                    own = _with_own_tags(value, tags)
+                    if own is not None:
+                        values.append(own.replace("*", _TAG_FILLER).replace("?", "x"))
+    return {tag: list(dict.fromkeys(values)) for tag, values in found.items()}
+
+
+def _compared_tags(policies: Iterable[Policy | None], keys: Iterable[Key]) -> dict[str, list[str]]:
+    """Principal tag `T` -> the values that would make it equal a key's tag: a condition
+    `aws:ResourceTag/X` = `${aws:PrincipalTag/T}` (ABAC, §1.9) compares it with each key's `X`."""
+    prefix = "${aws:principaltag/"
+    found: dict[str, list[str]] = {}
+    for policy in policies:
+        for statement in policy.statements if policy is not None else ():
             for condition in statement.conditions:
                 if not condition.key_lower.startswith("aws:resourcetag/"):
                     continue
-                tag = condition.key.split("/", 1)[1]
+                resource_tag = condition.key.split("/", 1)[1]
                 for value in condition.values:
-                    own = _with_own_tags(value, tags)
-                    if own is not None and "*" not in own:
-                        found.append((tag, own))
-    return list(dict.fromkeys(found))
+                    if isinstance(value, str) and value.lower().startswith(prefix) and value.endswith("}"):
+                        on_keys = (_lookup(k.tags, resource_tag) for k in keys)
+                        found.setdefault(value[len(prefix) : -1], []).extend(v for v in on_keys if v)
+    return found
+
+
+def _names_writers(target: Target, method: str) -> bool:
+    """Whether the target's key policy has an Allow for `method` naming principals one by one or `*`
+    (not only accounts, which delegate to IAM)."""
+    policy = target.key_policy or target.key.policy
+    return policy is not None and any(
+        c.statement.effect == "Allow"
+        and any(
+            not (isinstance(p.value, str) and (p.value.endswith(":root") or p.value.isdigit()))
+            for p in c.statement.principal or ()
+        )
+        for c in compile_policy(policy, "key_policy").for_action(method)
+    )
 
 
 _ALIAS_KEYS = ("kms:resourcealiases", "kms:requestalias")

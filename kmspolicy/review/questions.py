@@ -22,7 +22,11 @@ _MAX_PATHS = 50
 
 
 class Step(Frozen):
-    """One edge of a path: `kind` is access, assume or escalate; `reason` and `refs` are the decision's."""
+    """One edge of a path: `kind` is access, assume or escalate; `reason` and `refs` are the decision's.
+
+    `caller` is set when the step holds only for one of the principals its source stands for, which the
+    decision names one by one: a session of the role with that name (its session ARN), or the account's
+    root user (`kmspolicy.review.graph._Builder._callers`)."""
 
     source: str
     target: str
@@ -33,6 +37,7 @@ class Step(Frozen):
     conditions: dict[str, ContextValue] = Field(default_factory=dict)
     method: str | None = None
     via: str | None = None
+    caller: str | None = None
 
 
 class Reach(Frozen):
@@ -63,6 +68,7 @@ def _step(source: str, target: str, data: dict[str, object]) -> Step:
         conditions=dict(data.get("conditions", {})),  # type: ignore[call-overload]
         method=data.get("method"),  # type: ignore[arg-type]
         via=data.get("via"),  # type: ignore[arg-type]
+        caller=data.get("caller"),  # type: ignore[arg-type]
     )
 
 

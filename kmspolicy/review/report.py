@@ -40,10 +40,15 @@ def _conditions(conditions: dict[str, ContextValue]) -> str:
     return f" when {shown}"
 
 
+def _as(step: Step) -> str:
+    """Whom the step's request is made as, when only that one of its source's principals holds it."""
+    return f" as {step.caller}" if step.caller else ""
+
+
 def _how(graph: AccessGraph, reach: Reach) -> str:
     hops = [_label(graph, s.target) for s in reach.path[:-1]]
     last = reach.path[-1]
-    how = "directly" if not hops else "via " + " -> ".join(hops)
+    how = ("directly" if not hops else "via " + " -> ".join(hops)) + _as(last)
     if last.kind == "escalate":
         how += f", after {last.method} ({last.via})"
     return how
@@ -127,7 +132,8 @@ def _explain_step(graph: AccessGraph, step: Step) -> list[str]:
         "escalate": f"can obtain {step.action} on",
     }[step.kind]
     lines = [
-        f"{_label(graph, step.source)} {verb} {_label(graph, step.target)}{_conditions(step.conditions)}"
+        f"{_label(graph, step.source)}{_as(step)} {verb} {_label(graph, step.target)}"
+        f"{_conditions(step.conditions)}"
     ]
     if step.kind == "escalate":
         lines.append(f"    by {step.method}: {step.via}")
@@ -217,7 +223,9 @@ def _change_lines(change: Change, actions: Sequence[str]) -> list[str]:
         how = f" by {step.method}: {step.via}" if step.kind == "escalate" else ""
         action = step.action if one or index < len(change.path) else "these actions"
         verb = "can assume" if step.kind == "assume" else f"{step.kind} {action} on"
-        lines.append(f"      {index}. {step.source} {verb} {step.target}{_conditions(step.conditions)}{how}")
+        lines.append(
+            f"      {index}. {step.source}{_as(step)} {verb} {step.target}{_conditions(step.conditions)}{how}"
+        )
     return lines
 
 
