@@ -370,6 +370,9 @@ class PolicyLevel(Frozen):
 class GrantConstraints(Frozen):
     encryption_context_equals: dict[str, str] | None = None
     encryption_context_subset: dict[str, str] | None = None
+    # The newer `SourceArn` constraint of grants to service principals (reference §1.5, §9 q1): the
+    # grant is used only for requests whose `aws:SourceArn` is this ARN.
+    source_arn: str | None = None
 
 
 class Grant(Frozen):

@@ -1041,13 +1041,15 @@ _GRANT_FIELDS = frozenset(
         "Name",
         "CreationDate",
         "GranteePrincipal",
+        "GranteeServicePrincipal",
         "RetiringPrincipal",
+        "RetiringServicePrincipal",
         "IssuingAccount",
         "Operations",
         "Constraints",
     }
 )
-_CONSTRAINT_FIELDS = frozenset({"EncryptionContextEquals", "EncryptionContextSubset"})
+_CONSTRAINT_FIELDS = frozenset({"EncryptionContextEquals", "EncryptionContextSubset", "SourceArn"})
 
 
 def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
@@ -1059,16 +1061,23 @@ def read_grant(obj: object, ctx: ReadContext, pointer: str) -> Grant | None:
     grant.check_fields(_GRANT_FIELDS)
     key_id = grant.string("KeyId", required=True)
     grant_id = grant.string("GrantId", required=True)
-    grantee = grant.scalar("GranteePrincipal", required=True)
+    # Grants to AWS services (reference §1.5, newer pages) may name the service in its own field; a
+    # listing shows it in `GranteePrincipal` too, which is the one read when both are there.
+    grantee = grant.scalar("GranteePrincipal", required="GranteeServicePrincipal" not in obj)
+    service = grant.scalar("GranteeServicePrincipal")
+    retiring = grant.scalar("RetiringPrincipal")
+    retiring_service = grant.scalar("RetiringServicePrincipal")
     fields: dict[str, Any] = {
         "name": grant.string("Name"),
-        "retiring_principal": grant.scalar("RetiringPrincipal"),
+        "retiring_principal": retiring if retiring is not None else retiring_service,
         "issuing_account": _account_of(grant.string("IssuingAccount")),
         "creation_date": grant.timestamp("CreationDate"),
         "constraints": _read_constraints(grant.record("Constraints", "grant constraints")),
     }
     if "Operations" in obj:
         fields["operations"] = _read_operations(obj["Operations"], ctx, pointer_join(pointer, "Operations"))
+    if grantee is None:
+        grantee = service
     if key_id is None or grant_id is None or grantee is None:
         ctx.notes.append(
             f"the grant at `{_source_name(ctx, pointer)}` was skipped: it lacks a key, an id or a grantee"
@@ -1116,7 +1125,7 @@ def _read_constraints(constraints: Record | None) -> GrantConstraints | None:
     if constraints is None:
         return None
     constraints.check_fields(_CONSTRAINT_FIELDS)
-    fields = {}
+    fields: dict[str, Any] = {}
     for name, field in (
         ("EncryptionContextEquals", "encryption_context_equals"),
         ("EncryptionContextSubset", "encryption_context_subset"),
@@ -1124,6 +1133,9 @@ def _read_constraints(constraints: Record | None) -> GrantConstraints | None:
         context = constraints.record(name, f"`{name}`")
         if context is not None:
             fields[field] = _encryption_context(context)
+    source_arn = constraints.string("SourceArn")
+    if source_arn is not None:
+        fields["source_arn"] = source_arn
     return GrantConstraints.trusted(**fields)
 
 
