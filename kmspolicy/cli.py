@@ -19,8 +19,10 @@ from kmspolicy import __version__
 from kmspolicy.model import Account, Finding, InputKind, Severity
 
 if TYPE_CHECKING:
+    from kmspolicy.model import Decision
     from kmspolicy.parse import ParseResult
     from kmspolicy.parse.source import SourceSet
+    from kmspolicy.scenario import Scenario
 
 app = typer.Typer(
     name="kmspolicy",
@@ -258,13 +260,22 @@ def rules(
     typer.echo(rule.doc)
 
 
-def _explain_one(scenario: object, decision: object, sources: object, fmt: OutFormat, color: bool) -> str:
+def _explained(
+    explained: list[tuple[Scenario | None, Decision]], sources: SourceSet, fmt: OutFormat, color: bool
+) -> str:
+    """The explanations of `kmspolicy explain`: texts one after another, or one JSON array with an object
+    per request (as `test --format json` prints one document)."""
     from kmspolicy.report.explain import render_json, render_text
 
     if fmt is OutFormat.json:
-        file = getattr(scenario, "file", None)
-        return json.dumps(render_json(scenario, decision, sources, file), sort_keys=False)  # type: ignore[arg-type]
-    return render_text(scenario, decision, sources, color=color)  # type: ignore[arg-type]
+        documents = [
+            render_json(scenario, decision, sources, scenario.file if scenario is not None else None)
+            for scenario, decision in explained
+        ]
+        return json.dumps(documents, indent=2)
+    return "\n\n".join(
+        render_text(scenario, decision, sources, color=color) for scenario, decision in explained
+    )
 
 
 @app.command()
@@ -340,18 +351,16 @@ def explain(
         from kmspolicy.parse.source import SourceSet
 
         sources = SourceSet()
-        outputs: list[str] = []
+        explained: list[tuple[Scenario | None, Decision]] = []
         bad = False
         for path in scenarios:
             loaded, problems = load_scenarios(path, sources)
-            if problems:
+            if _print_problems(problems, sources):
                 bad = True
-                _print_problems(problems, sources)
                 continue
             for scenario in loaded:
-                decision = evaluate(scenario.situation, scenario.request)
-                outputs.append(_explain_one(scenario, decision, sources, format, use_color))
-        typer.echo(("\n" if format is OutFormat.json else "\n\n").join(outputs))
+                explained.append((scenario, evaluate(scenario.situation, scenario.request)))
+        typer.echo(_explained(explained, sources, format, use_color))
         raise typer.Exit(2 if bad else 0)
     for option, files in file_flags.items():
         for file in files:
@@ -392,8 +401,7 @@ def explain(
         _fail(f"--query: {error.message}{column}")
     except InputError as error:
         _fail(str(error))
-    decision = evaluate(situation, request)
-    typer.echo(_explain_one(None, decision, sources, format, use_color))
+    typer.echo(_explained([(None, evaluate(situation, request))], sources, format, use_color))
 
 
 @app.command("test")
@@ -443,12 +451,17 @@ def run_tests(
 
 
 def _print_problems(problems: list[Finding], sources: SourceSet) -> bool:
-    """Print input problems as `file:line:col: message` on stderr; True when there were any."""
+    """Print a scenario file's findings as `file:line:col: message` on stderr, the ones that leave its
+    scenarios standing as warnings; True when one makes the file unusable (exit 2)."""
+    from kmspolicy.scenario import input_errors
+
+    errors = input_errors(problems)
     for problem in problems:
         where = sources.locate(problem.span)
         pos = f"{where.line}:{where.column}" if where else "1:1"
-        typer.echo(f"{problem.span.file}:{pos}: {problem.message}", err=True)
-    return bool(problems)
+        warning = "" if problem in errors else "warning: "
+        typer.echo(f"{problem.span.file}:{pos}: {warning}{problem.message}", err=True)
+    return bool(errors)
 
 
 def _scenario_files(paths: list[Path]) -> list[Path]:
@@ -475,16 +488,20 @@ def simulate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to replay in the KMS simulator.")],
     format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.text,
 ) -> None:
-    """Build each scenario's world in the simulator, make the call for real, print the outcome."""
+    """Build each scenario's world in the simulator, make the call for real, print the outcome; where the
+    scenario states `expect`, compare (exit 1 on a mismatch, like `test`)."""
     from kmspolicy.parse.source import SourceSet
     from kmspolicy.scenario import load_scenarios
     from kmspolicy.simulator.scenario_replay import ReplayError, replay
 
     sources = SourceSet()
-    bad = False
+    bad = failed = False
+    results: list[dict[str, object]] = []
     for path in _scenario_files(scenarios):
         loaded, problems = load_scenarios(path, sources)
-        bad = _print_problems(problems, sources) or bad
+        if _print_problems(problems, sources):
+            bad = True
+            continue
         for scenario in loaded:
             try:
                 outcome = replay(scenario)
@@ -492,12 +509,23 @@ def simulate(
                 typer.echo(f"{scenario.file}: {scenario.name}: {problem}", err=True)
                 bad = True
                 continue
+            ok = scenario.expect is None or outcome["effect"] == scenario.expect
+            failed = failed or not ok
             if format is OutFormat.json:
-                typer.echo(json.dumps({"file": scenario.file, "name": scenario.name, **outcome}))
-            else:
-                error = outcome.get("error") or "none"
-                typer.echo(f"{scenario.file}: {scenario.name}: {outcome['decision']} (error: {error})")
-    raise typer.Exit(2 if bad else 0)
+                checked = {"expect": scenario.expect, "ok": ok} if scenario.expect is not None else {}
+                results.append({"file": scenario.file, "name": scenario.name, **outcome, **checked})
+                continue
+            # a call refused before any decision (validation, an unknown key) has no decision to show
+            shown = outcome["effect"] or "no decision"
+            error = outcome["error"] or "none"
+            verdict = (
+                "" if scenario.expect is None else ", as expected" if ok else f", expected {scenario.expect}"
+            )
+            mark = "" if ok else "FAIL "
+            typer.echo(f"{mark}{scenario.file}: {scenario.name}: {shown} (error: {error}){verdict}")
+    if format is OutFormat.json:
+        typer.echo(json.dumps(results, indent=2, default=str))
+    raise typer.Exit(2 if bad else 1 if failed else 0)
 
 
 class ReviewFormat(str, Enum):

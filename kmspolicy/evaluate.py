@@ -7,9 +7,12 @@ reference marks is implemented and cited where it is decided. Things the caller 
   destination key (each with its own situation); both must be ALLOW (§1.10).
 * Alias operations (`CreateAlias`, `DeleteAlias`, `UpdateAlias`) are one request on the alias ARN (decided
   by IAM alone, §1.9) plus one request per key on the key ARN.
-* A request whose `resource` is an alias ARN for a key action (`Decrypt` with `KeyId=alias/...`) is decided
-  against `situation.key`; `kms:RequestAlias` is set from the alias, and IAM `Resource` entries are matched
-  against the key ARN (an alias ARN in IAM `Resource` refers to the alias only, §1.9).
+* A request whose `resource` is an alias ARN or name, or a key ID, for a key action (`Decrypt` with
+  `KeyId=alias/...`) is decided against `situation.key` when it identifies that key (§1.4 Identification:
+  names and key IDs are resolved in the caller's account; §2.4); `kms:RequestAlias` is set from the alias,
+  and IAM `Resource` entries are matched against the key ARN (an alias ARN in IAM `Resource` refers to the
+  alias only, §1.9). A KeyId that does not identify the key is IMPLICIT_DENY before any policy is read (AWS
+  answers NotFoundException), and the trace's `key` step says why.
 * The situation holds the SCPs of the caller's account and the RCPs of the key owner's account (§1.7).
 
 Evaluation is pure: nothing reads a clock. When the request has no `aws:CurrentTime`, `DEFAULT_TIME` is
@@ -29,6 +32,7 @@ cannot tell apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -821,6 +825,7 @@ class _Site:
         "residual",
         "target",
         "target_kind",
+        "unnamed",
         "visited",
     )
 
@@ -850,6 +855,16 @@ class _Site:
             if resource.startswith("arn:") and ":key/" in resource:
                 key_arn = resource
         self.key_arn = key_arn if self.target_kind == "key" else None
+        # why the request's KeyId does not identify the situation's key (None: it does, or no key is known)
+        self.unnamed: str | None = None
+        key = ev.situation.key
+        if (
+            self.target_kind == "key"
+            and key is not None
+            and ev.key_arn not in (None, resource)
+            and resource != "*"
+        ):
+            self.unnamed = _unnamed(key, resource, self.action, self.caller)
         self.key_account: str | None
         self.target: str | None
         if self.target_kind == "alias":
@@ -1107,6 +1122,112 @@ def _tag(tags: dict[str, str], wanted: str) -> ContextValues | None:
     return None
 
 
+# --------------------------------------------------------------------------- key identifiers
+
+# Actions whose KeyId may be an alias name or alias ARN: the cryptographic operations, DescribeKey,
+# GetPublicKey, DeriveSharedSecret (§1.4 Identification) and GetKeyLastUsage (kms-simulator.md §2.1); every
+# other key action takes a key ID or key ARN only.
+_ALIAS_KEY_IDS = frozenset(
+    {
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:GenerateDataKeyPair",
+        "kms:GenerateDataKeyPairWithoutPlaintext",
+        "kms:Sign",
+        "kms:Verify",
+        "kms:GenerateMac",
+        "kms:VerifyMac",
+        "kms:DescribeKey",
+        "kms:GetPublicKey",
+        "kms:DeriveSharedSecret",
+        "kms:GetKeyLastUsage",
+    }
+)
+# Symmetric ciphertext records its key, so these accept another account's key by its short key ID (§1.4)
+_FOREIGN_KEY_ID_ACTIONS = frozenset({"kms:Decrypt", "kms:ReEncryptFrom"})
+_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}")
+_NOT_FOUND = "KMS answers NotFoundException"
+_RCP_MANAGED = "resource control policies do not apply to AWS managed keys"
+_RCP_RETIRE = "resource control policies do not apply to `kms:RetireGrant`"
+
+
+def _unnamed(key: Key, resource: str, action: str, caller: Caller) -> str | None:
+    """Why the request's KeyId `resource` does not identify `key`, or None when it does (§1.4
+    Identification, §2.4). Called only when `resource` is not the key's ARN.
+
+    A key ID or alias name is resolved in the caller's account (a service principal has none to resolve
+    in: it is taken to name the key); an alias names the key when it is one of the key's aliases, which
+    are known only when the key lists some (an empty list is read as "not given").
+    """
+    arn = key.arn if isinstance(key.arn, str) else ""
+    parts = arn.split(":", 5)
+    region, owner = (parts[3], parts[4]) if len(parts) == 6 else (key.region or "", "")
+    owner = key.account or owner
+    caller_account = caller.account
+    if resource.startswith("arn:"):
+        named = resource.split(":", 5)
+        if len(named) != 6:
+            return None
+        if named[5].startswith("key/"):
+            return (
+                f"the request names key `{resource}`, not this key `{arn}`: no policy given here governs it "
+                f"(key policies are per key and Region, §1.1; {_NOT_FOUND} where no such key exists)"
+            )
+        if not named[5].startswith("alias/"):
+            return None
+        alias, alias_account, alias_region = named[5], named[4], named[3]
+    elif resource.startswith("alias/"):
+        alias, alias_account, alias_region = resource, caller_account or owner, region
+        if caller_account is not None and caller_account != owner:
+            return (
+                f"an alias name is resolved in the caller's account `{caller_account}`, not in the key's "
+                f"`{owner}`, so `{resource}` does not name this key: {_NOT_FOUND}"
+            )
+    elif _KEY_ID.fullmatch(resource):
+        if resource != key.key_id:
+            return (
+                f"key ID `{resource}` is not this key's `{key.key_id}`: no policy given here governs it "
+                f"({_NOT_FOUND} where no such key exists)"
+            )
+        if caller_account not in (None, owner):
+            if action not in _FOREIGN_KEY_ID_ACTIONS:
+                return (
+                    f"a key ID is resolved in the caller's account `{caller_account}`, not in the key's "
+                    f"`{owner}` (only `kms:Decrypt` and the `kms:ReEncryptFrom` source accept another "
+                    f"account's key ID): {_NOT_FOUND}"
+                )
+            if key.key_spec != "SYMMETRIC_DEFAULT":
+                return (
+                    "another account's key ID is accepted only for symmetric ciphertext, and this key is "
+                    f"`{key.key_spec}`: {_NOT_FOUND}"
+                )
+        return None
+    else:
+        return None
+    if action not in _ALIAS_KEY_IDS:
+        return (
+            f"`{action}` takes a key ID or key ARN, not an alias, so `{resource}` does not name this key: "
+            f"{_NOT_FOUND}"
+        )
+    if (alias_account, alias_region) != (owner, region):
+        return (
+            f"alias `{resource}` belongs to account `{alias_account}` in `{alias_region}`, not to this key's "
+            f"account `{owner}` in `{region}`, so it does not name this key: {_NOT_FOUND}"
+        )
+    names = [a.split(":", 5)[5] if a.startswith("arn:") else a for a in key.aliases]
+    if names and alias not in names:
+        shown = ", ".join(f"`{name}`" for name in names)
+        return (
+            f"`{alias}` is not an alias of this key (its aliases: {shown}): no policy given here governs it "
+            f"({_NOT_FOUND} where no key has that alias)"
+        )
+    return None
+
+
 # --------------------------------------------------------------------------- the evaluator
 
 
@@ -1225,6 +1346,7 @@ class Evaluator:
         self.grants = tuple(grants.values())
         arn = key.arn if key is not None and isinstance(key.arn, str) else None
         self.key_arn = arn
+        self._managed_key = key is not None and key.key_manager == "AWS"
         self._memo: dict[tuple[object, ...], Decision] = {}
         self._seen: set[int] = set()
         # the condition keys that describe the key itself (§3.1)
@@ -1269,6 +1391,9 @@ class Evaluator:
         if found is not None:
             return found
         req = _Req(self, request)
+        if req.site.unnamed is not None:
+            # the projection keeps what a decision on the key reads, not the KeyId that failed to name it
+            return self._evaluate(req, True)
         # A traced decision depends only on the parts of the request that the applicable policies and the
         # grants read, so requests that differ elsewhere share it.
         projection = self._projection(req)
@@ -1321,6 +1446,8 @@ class Evaluator:
     def _decide_fast(self, request: Request) -> Decision:
         """The decision without a trace, through the site's `_Residual`."""
         site = self._site(request)
+        if site.unnamed is not None:
+            return Decision.trusted(effect="IMPLICIT_DENY", reason=site.unnamed)
         residual = site.residual
         if residual is None:
             # A residual costs more than a decision to build: the first request at a site is decided
@@ -1381,6 +1508,14 @@ class Evaluator:
         )
 
     def _evaluate(self, req: _Req, trace: bool) -> Decision:
+        unnamed = req.site.unnamed
+        if unnamed is not None:
+            # KMS resolves the KeyId before it authorizes anything: no policy of this key is read (§1.4)
+            if not trace:
+                return Decision.trusted(effect="IMPLICIT_DENY", reason=unnamed)
+            step = TraceStep.trusted(layer="key", outcome="no-match", reason=unnamed, element="KeyId")
+            decided = TraceStep.trusted(layer="decision", outcome="info", reason=unnamed)
+            return Decision.trusted(effect="IMPLICIT_DENY", reason=unnamed, trace=(step, decided))
         steps: list[TraceStep] | None = [] if trace else None
         outcome = self._collect(req, steps)
         effect, reason, determining = self._decide(req, outcome, steps)
@@ -1436,10 +1571,11 @@ class Evaluator:
     def _rcps_apply(self, req: _Req) -> bool:
         # RCPs never apply to AWS managed keys nor to kms:RetireGrant (§1.7); key-less requests have no
         # resource for them to guard.
-        key = self.situation.key
-        managed = key is not None and key.key_manager == "AWS"
         return (
-            bool(self.rcps) and req.target_kind == "key" and not managed and req.action != "kms:RetireGrant"
+            bool(self.rcps)
+            and req.target_kind == "key"
+            and not self._managed_key
+            and req.action != "kms:RetireGrant"
         )
 
     def _static(self, req: _Req) -> _Static:
@@ -1536,6 +1672,11 @@ class Evaluator:
         for (layer, level), allowed in level_allowed.items():
             if not allowed and outcome.levels_missing.get(layer) is None:
                 outcome.levels_missing[layer] = level
+        # say why RCPs were left out where they never apply (§1.7), given or not, so nobody adds one in vain
+        if self._managed_key and req.target_kind == "key":
+            steps.append(TraceStep.trusted(layer="rcp", outcome="skip", reason=_RCP_MANAGED))
+        elif self.rcps and req.action == "kms:RetireGrant":
+            steps.append(TraceStep.trusted(layer="rcp", outcome="skip", reason=_RCP_RETIRE))
         return outcome
 
     # -- the decision procedure (§1.10)
@@ -1831,7 +1972,12 @@ class Evaluator:
         a cross-account caller denied for want of an IAM allow gains nothing from a key-policy statement
         whose principal "almost" matched, and saying otherwise would send users to the wrong fix.
         """
-        found = [step for step in outcome.near if self._would_allow(req.request, step)]
+        # an AWS managed key's policy is set by its service and cannot be changed (§5.1): no fix lies there
+        found = [
+            step
+            for step in outcome.near
+            if not (self._managed_key and step.layer == "key_policy") and self._would_allow(req.request, step)
+        ]
         if req.target_kind == "key":
             for grant in self.grants:
                 misses = outcome.grant_misses.get(grant.grant_id)

@@ -119,16 +119,21 @@ def test_rules_lists_and_documents() -> None:
     assert code == 2 and "no rule `no-such-rule`" in err
 
 
-def test_explain_json_one_line_per_request_with_file() -> None:
+def test_explain_json_is_one_array_with_an_object_per_request() -> None:
     files = [str(WORKED / "w01_account_delegation_without_iam_allow_denies.yaml")]
     files.append(str(WORKED / "w02_account_delegation_with_iam_allow.yaml"))
+    files.append(str(WORKED / "w37_request_alias.yaml"))  # three requests in one file
     code, out, _ = run("explain", *files, "--format", "json")
     assert code == 0
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    assert [(Path(o["file"]).name, o["decision"]) for o in lines] == [
-        ("w01_account_delegation_without_iam_allow_denies.yaml", "IMPLICIT_DENY"),
-        ("w02_account_delegation_with_iam_allow.yaml", "ALLOW"),
+    explained = json.loads(out)
+    assert [(o["scenario"], o["decision"]) for o in explained] == [
+        ("w01_account_delegation_without_iam_allow_denies", "IMPLICIT_DENY"),
+        ("w02_account_delegation_with_iam_allow", "ALLOW"),
+        ("w37_request_alias[a]", "ALLOW"),
+        ("w37_request_alias[b]", "IMPLICIT_DENY"),
+        ("w37_request_alias[c]", "ALLOW"),
     ]
+    assert [Path(o["file"]).name for o in explained][2:] == ["w37_request_alias.yaml"] * 3
 
 
 def test_explain_text_leads_with_the_verdict() -> None:
@@ -144,10 +149,10 @@ def test_explain_from_flags_and_query() -> None:
         "explain", "--key-policy", policy, "--principal", caller, "--action", "kms:Decrypt",
         "--resource", KEY, "--context", "kms:EncryptionContext:app=orders", "--format", "json",
     )  # fmt: skip
-    assert code == 0 and json.loads(out)["decision"] == "ALLOW"
+    assert code == 0 and [o["decision"] for o in json.loads(out)] == ["ALLOW"]
     query = f"can {caller} kms:Decrypt {KEY} with kms:EncryptionContext:app=web"
     code, out, _ = run("explain", "--key-policy", policy, "--query", query, "--format", "json")
-    assert code == 0 and json.loads(out)["decision"] == "IMPLICIT_DENY"
+    assert code == 0 and [o["decision"] for o in json.loads(out)] == ["IMPLICIT_DENY"]
 
 
 def test_explain_bad_query_names_the_column() -> None:
@@ -181,9 +186,54 @@ def test_simulate_replays_for_real() -> None:
         "simulate", str(WORKED / "w21_grant_encryption_context_subset.yaml"), "--format", "json"
     )
     assert code == 0
-    outcome = json.loads(out.splitlines()[0])
-    assert (outcome["decision"], outcome["error"]) == ("ALLOW", None)
+    [outcome] = json.loads(out)
+    assert (outcome["decision"], outcome["error"], outcome["expect"], outcome["ok"]) == (
+        "ALLOW",
+        None,
+        "ALLOW",
+        True,
+    )
     assert outcome["event"]["eventName"] == "Decrypt"
+
+
+def test_simulate_compares_with_expect_and_exits_1_on_a_mismatch(tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.yaml"
+    text = (WORKED / "w02_account_delegation_with_iam_allow.yaml").read_text()
+    wrong.write_text(text.replace("expect: ALLOW", "expect: EXPLICIT_DENY"))
+    code, out, _ = run("simulate", str(wrong))
+    assert code == 1
+    assert out.startswith(f"FAIL {wrong}: wrong: ALLOW (error: none), expected EXPLICIT_DENY")
+    code, out, _ = run("simulate", str(WORKED / "w02_account_delegation_with_iam_allow.yaml"))
+    assert code == 0 and out.rstrip().endswith("ALLOW (error: none), as expected")
+
+
+def test_simulate_shows_a_refusal_before_any_decision_without_python_values() -> None:
+    """An alias name of another account reaches no key: NotFoundException, which counts as IMPLICIT_DENY
+    (reference §1.4), and nothing prints `None`."""
+    scenario = (
+        ROOT / "tests" / "scenarios" / "adversarial3" / "xacct_alias_name_resolves_in_callers_account.yaml"
+    )
+    code, out, _ = run("simulate", str(scenario))
+    assert code == 0, out
+    assert "IMPLICIT_DENY (error: NotFoundException), as expected" in out
+    assert "None" not in out
+
+
+def test_scenario_warnings_do_not_stop_test_or_explain() -> None:
+    """A key-policy statement without `Resource` is accepted by AWS and has no effect (reference §2.1): the
+    reader's remark is a warning, and the file's scenarios run."""
+    scenario = str(
+        ROOT
+        / "tests"
+        / "scenarios"
+        / "adversarial3"
+        / "key_policy_statement_without_resource_or_action_has_no_effect.yaml"
+    )
+    code, out, err = run("test", scenario)
+    assert (code, out.strip()) == (0, "3 passed, 0 failed")
+    assert "warning: statement has neither `Resource` nor `NotResource`" in err
+    code, out, _ = run("explain", scenario, "--format", "json")
+    assert code == 0 and [o["decision"] for o in json.loads(out)] == ["IMPLICIT_DENY", "ALLOW", "ALLOW"]
 
 
 def test_installed_command_runs_outside_the_source_tree(tmp_path: Path) -> None:

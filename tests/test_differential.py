@@ -21,7 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from kmspolicy.parse.source import SourceSet
 from kmspolicy.scenario import load_scenarios
 from tests.differential.oracle import Document, disagreement, outcome
-from tests.differential.strategies import RandomDraw, scenario_document, scenario_documents
+from tests.differential.strategies import (
+    ALIAS,
+    ALIAS_ARN,
+    KEY_ARN,
+    KEY_ID,
+    OTHER_KEY_ARN,
+    PARTNER,
+    RandomDraw,
+    scenario_document,
+    scenario_documents,
+)
 from tests.known_gaps import DIFFERENTIAL, scenario_cases
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -49,6 +59,35 @@ def test_generated_cases_agree(tmp_path_factory: pytest.TempPathFactory, documen
 def test_seeded_cases_agree(tmp_path: Path, seed: int) -> None:
     for i in range(400):
         _check(scenario_document(RandomDraw(random.Random(f"{seed}:{i}"))), tmp_path / "case.json")
+
+
+# Every form a request's KeyId can take (§1.4 Identification, §2.4), for the key of the generated world
+# and for others: key ID, alias name, alias ARN of the owner, of the partner and of another Region, another
+# key, the same key ID in another Region (a multi-Region replica, §5.9)
+KEY_IDENTIFIERS = (
+    KEY_ARN,
+    KEY_ID,
+    OTHER_KEY_ARN.rsplit("/", 1)[1],
+    ALIAS,
+    "alias/other",
+    ALIAS_ARN,
+    ALIAS_ARN.replace(":alias/app", ":alias/other"),
+    ALIAS_ARN.replace(KEY_ARN.split(":")[4], PARTNER),
+    ALIAS_ARN.replace(":us-east-1:", ":eu-west-1:"),
+    OTHER_KEY_ARN,
+    KEY_ARN.replace(":us-east-1:", ":us-west-2:"),
+)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_key_identifier_forms_agree(tmp_path: Path, seed: int) -> None:
+    """The generated worlds with the request's KeyId in every form: both sides resolve it the same way."""
+    forms = random.Random(f"identifiers:{seed}")
+    for i in range(400):
+        document = scenario_document(RandomDraw(random.Random(f"identifiers:{seed}:{i}")))
+        if document["request"]["resource"] != "*":
+            document["request"]["resource"] = forms.choice(KEY_IDENTIFIERS)
+        _check(document, tmp_path / "case.json")
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from kmspolicy.evaluate import (
+    Evaluator,
     Subject,
     Target,
     evaluate,
@@ -581,3 +582,82 @@ def test_alias_and_key_requests_are_not_confused_by_sharing() -> None:
     plain = evaluate(sit, Request(principal=APP, action="kms:Decrypt", resource=K1), trace=False)
     aliased = evaluate(sit, Request(principal=APP, action="kms:Decrypt", resource=alias_arn), trace=False)
     assert (plain.effect, aliased.effect) == ("IMPLICIT_DENY", "ALLOW")
+
+
+# --------------------------------------------------------------------------- key identifiers (§1.4, §2.4)
+
+
+APP_USE = {
+    "Sid": "AppUse",
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:role/AppRole"},
+    "Action": "kms:Decrypt",
+    "Resource": "*",
+}
+
+
+def test_a_key_id_that_names_no_key_here_is_traced_and_never_shares_a_decision() -> None:
+    """Key IDs of two keys reach the same key-policy statements; one decision must not serve both, traced
+    or not, in either order, and the trace says which KeyId failed and what AWS answers."""
+    sit = situation({"key_policy": [APP_USE]})
+    own = Request(principal=APP, action="kms:Decrypt", resource=K1.rsplit("/", 1)[1])
+    other = Request(principal=APP, action="kms:Decrypt", resource="9f8e7d6c-5b4a-3210-fedc-ba9876543210")
+    for order in ((own, other), (other, own)):
+        ev = Evaluator(sit)
+        for _ in range(2):  # the second round is served from the memos
+            effects = [ev.evaluate(r, trace=t).effect for r in order for t in (True, False)]
+            expected = {own.resource: "ALLOW", other.resource: "IMPLICIT_DENY"}
+            assert effects == [expected[r.resource] for r in order for _ in (True, False)]
+    decision = evaluate(sit, other)
+    assert [(s.layer, s.outcome, s.element) for s in decision.trace] == [
+        ("key", "no-match", "KeyId"),
+        ("decision", "info", None),
+    ]
+    assert "NotFoundException" in decision.reason and decision.nearest == ()
+
+
+@pytest.mark.parametrize(
+    ("principal", "action", "resource", "effect"),
+    [
+        # an alias name is resolved in the caller's account (§1.4)
+        (APP, "kms:Decrypt", "alias/app", "ALLOW"),
+        ("arn:aws:sts::444455556666:assumed-role/P/s1", "kms:Decrypt", "alias/app", "IMPLICIT_DENY"),
+        # an alias the key does not have (§2.4), of another account or Region
+        (APP, "kms:Decrypt", "alias/other", "IMPLICIT_DENY"),
+        (APP, "kms:Decrypt", "arn:aws:kms:us-east-1:444455556666:alias/app", "IMPLICIT_DENY"),
+        (APP, "kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:alias/app", "IMPLICIT_DENY"),
+        # key management takes a key ID or key ARN only (kms-simulator.md §2.1)
+        (APP, "kms:GetKeyPolicy", "alias/app", "IMPLICIT_DENY"),
+        (APP, "kms:GetKeyPolicy", K1.rsplit("/", 1)[1], "ALLOW"),
+        # another account's key by short key ID: Decrypt and the ReEncrypt source only (§1.4)
+        ("arn:aws:sts::444455556666:assumed-role/P/s1", "kms:Decrypt", K1.rsplit("/", 1)[1], "ALLOW"),
+        ("arn:aws:sts::444455556666:assumed-role/P/s1", "kms:Encrypt", K1.rsplit("/", 1)[1], "IMPLICIT_DENY"),
+        # the same key ID in another Region is another key (a multi-Region replica, §1.1, §5.9)
+        (APP, "kms:Decrypt", K1.replace("us-east-1", "us-west-2"), "IMPLICIT_DENY"),
+        # a service principal has no account to resolve names in: taken to name the key
+        ("s3.amazonaws.com", "kms:Decrypt", "alias/app", "ALLOW"),
+    ],
+)
+def test_key_identifier_forms(principal: str, action: str, resource: str, effect: str) -> None:
+    star = {"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}
+    sit = situation({"key_policy": [star], "key": {"aliases": ["alias/app"]}})
+    identity = {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}
+    if principal.startswith("arn:") and ":444455556666:" in principal:
+        sit = sit.model_copy(update={"identity_policies": (policy([identity], PolicyKind.IDENTITY, "iam"),)})
+    decision = evaluate(sit, Request(principal=principal, action=action, resource=resource))
+    assert decision.effect == effect, decision.reason
+
+
+def test_aws_managed_key_explanation_skips_rcps_and_offers_no_key_policy_fix() -> None:
+    """RCPs do not apply to AWS managed keys (§1.7), and their key policy cannot be changed (§5.1)."""
+    via = {**APP_USE, "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}
+    rcp_deny = [{"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"}]
+    request = Request(principal=APP, action="kms:Decrypt", resource=K1)
+    managed = situation({"key_policy": [via], "key": {"key_manager": "AWS"}, "rcps": [rcp_deny]})
+    decision = evaluate(managed, request)
+    assert decision.effect == "IMPLICIT_DENY" and decision.nearest == ()
+    assert ("rcp", "skip", "resource control policies do not apply to AWS managed keys") in [
+        (s.layer, s.outcome, s.reason) for s in decision.trace
+    ]
+    customer = situation({"key_policy": [via]})
+    assert [s.ref.sid for s in evaluate(customer, request).nearest if s.ref is not None] == ["AppUse"]

@@ -20,8 +20,11 @@ GOLDEN = Path(__file__).parent / "golden" / "explain"
 UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
 
 # One of each shape: implicit deny with a near miss on a condition, on a principal, cross-account allow,
-# explicit deny in IAM and in the key policy, a grant, an SCP deny, a JSON scenario.
+# explicit deny in IAM and in the key policy, a grant, an SCP deny, a JSON scenario, a KeyId that names
+# no key of the scenario, an AWS managed key (RCPs skipped, no fix offered in its fixed policy).
 CASES = [
+    ("adversarial3/alias_name_not_on_the_key_does_not_name_it.yaml", 0),
+    ("aws_managed/aws_managed_key_direct_encrypt_denied.yaml", 0),
     ("worked/w14_via_service_absent_on_direct_call.yaml", 0),
     ("worked/w06_cross_account_key_policy_only_needs_iam.yaml", 0),
     ("worked/w08_cross_account_both_sides_allow.yaml", 0),

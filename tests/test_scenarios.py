@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from kmspolicy.evaluate import evaluate
-from kmspolicy.parse.context import INPUT_ERROR_RULES
 from kmspolicy.parse.source import SourceSet
-from kmspolicy.scenario import Scenario, check, load_scenarios
+from kmspolicy.scenario import Scenario, check, input_errors, load_scenarios
 from tests.known_gaps import DIFFERENTIAL, EVALUATOR, SIMULATOR_AUTHORIZE, SIMULATOR_REPLAY, scenario_cases
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -19,7 +18,7 @@ FILES = sorted(path for path in SCENARIOS.rglob("*") if path.suffix in (".yaml",
 def _load(path: Path) -> list[Scenario]:
     sources = SourceSet()
     scenarios, findings = load_scenarios(path, sources)
-    broken = [f"{f.location or f.span}: {f.message}" for f in findings if f.rule in INPUT_ERROR_RULES]
+    broken = [f"{f.location or f.span}: {f.message}" for f in input_errors(findings)]
     assert not broken, "\n".join(broken)
     assert scenarios, f"{path} holds no scenario"
     return scenarios

@@ -21,6 +21,7 @@ _VERDICT: dict[DecisionEffect, str] = {
     "EXPLICIT_DENY": "DENIED (explicit)",
 }
 _LAYER_TITLES = {
+    "key": "key identifier",
     "key_policy": "key policy",
     "identity": "identity-based policies",
     "boundary": "permissions boundary",

@@ -28,6 +28,7 @@ Choices where the reference leaves room (all "best reading" unless the reference
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -47,11 +48,13 @@ from kmspolicy.model import (
 )
 from kmspolicy.simulator.catalogue import (
     ALIAS_ACTIONS,
+    ALIAS_KEY_ID_ACTIONS,
     CANONICAL_ACTION,
     CREATE_KEY_DEFAULTS,
     CROSS_ACCOUNT_ACTIONS,
     DATA_KEY_ACTIONS,
     ENCRYPTION_CONTEXT_OPERATIONS,
+    FOREIGN_KEY_ID_ACTIONS,
     GRANT_API_ACTIONS,
     IAM_ONLY_ACTIONS,
     KEYLESS_RESOURCE_KEYS,
@@ -71,6 +74,7 @@ from kmspolicy.simulator.matching import (
 )
 
 CONSISTENCY_WINDOW_SECONDS = 300.0
+KEY_RESOLUTION = "key"  # the `layer` of a refusal because the request's KeyId does not name the key
 CallerKind = Literal["root", "user", "role", "session", "federated", "service", "unknown"]
 
 # the AccessDeniedException "<context>" phrases of reference §6.2, by layer
@@ -91,8 +95,19 @@ class AuthzResult:
     reason: str = ""
     layer: str | None = None  # the layer that denied, for the AccessDeniedException message
 
+    @property
+    def error(self) -> str | None:
+        """The exception a refused call gets: NotFoundException when its KeyId names no key of the
+        situation (key resolution comes before authorization, kms-simulator.md §2.2 "Check order"), else
+        AccessDeniedException; None when it is allowed."""
+        if self.effect == "ALLOW":
+            return None
+        return "NotFoundException" if self.layer == KEY_RESOLUTION else "AccessDeniedException"
+
     def denial_message(self, caller: str, action: str, resource: str) -> str:
         """The IAM-shaped AccessDeniedException text (§6.2)."""
+        if self.layer == KEY_RESOLUTION:
+            return self.reason
         head = f"User: {caller} is not authorized to perform: {action} on resource: {resource}"
         phrase = DENY_PHRASE.get(self.layer or "", "resource-based policy")
         if self.effect == "EXPLICIT_DENY":
@@ -608,6 +623,61 @@ def _grant_ref(g: Grant) -> StatementRef:
     return StatementRef.trusted(layer="grant", grant_id=g.grant_id, span=g.span)
 
 
+# --------------------------------------------------------------------------- key resolution
+
+
+_KEY_ID_SHAPE = re.compile(
+    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
+
+
+def _not_identified(key: Key, key_arn: str, identifier: str, action: str, caller: Caller) -> str | None:
+    """Why the request's KeyId does not lead to the situation's key, or None when it does.
+
+    §1.4 Identification: "for crypto operations, DescribeKey, GetPublicKey, DeriveSharedSecret the caller
+    must use the key ARN or alias ARN; for CreateGrant, GetKeyRotationStatus, ListGrants, RevokeGrant the key
+    ARN. A bare key ID or alias name is otherwise resolved in the caller's own account", except a short key
+    ID for Decrypt and the ReEncrypt source of symmetric ciphertext. §2.4: "When KeyId is an alias,
+    authorization is against the key the alias points to". §1.1: a key policy governs only its key, in its
+    Region. Which operations take aliases at all: kms-simulator.md §2.1. Best readings: a service
+    principal (no account) resolves names in the key's account; an alias points at the key when the key
+    lists it, or lists no aliases at all (nothing known).
+    """
+    _, _, _, key_region, key_account, _ = split_arn(key_arn) or ("", "", "", "", "", "")
+    key_account = key.account or key_account
+    home = caller.account or key_account  # where names without an account are looked up
+    parts = split_arn(identifier) if identifier.startswith("arn:") else None
+    if parts is not None:
+        _, _, _, region, account, name = parts
+        if name.startswith("key/"):
+            return f"`{identifier}` is another key than `{key_arn}`; this key's policies do not govern it"
+        if not name.startswith("alias/"):
+            return None
+        alias = name
+    elif identifier.startswith("alias/"):
+        region, account, alias = key_region, home, identifier
+    elif _KEY_ID_SHAPE.match(identifier):
+        if identifier != key.key_id:
+            return f"key ID `{identifier}` is not that of `{key_arn}`"
+        if home == key_account:
+            return None
+        if action in FOREIGN_KEY_ID_ACTIONS and key.key_spec == "SYMMETRIC_DEFAULT":
+            return None  # the ciphertext names its key
+        return f"key ID `{identifier}` is looked up in the caller's account `{home}`, not in `{key_account}`"
+    else:
+        return None
+    if action not in ALIAS_KEY_ID_ACTIONS:
+        return f"`{action}` takes a key ID or key ARN, not the alias `{identifier}`"
+    if account != key_account or region != key_region:
+        return f"alias `{alias}` is looked up in account `{account}` and Region `{region}`, not the key's"
+    listed = {
+        a.split(":alias/", 1)[1] if a.startswith("arn:") else a.removeprefix("alias/") for a in key.aliases
+    }
+    if listed and alias.removeprefix("alias/") not in listed:
+        return f"`{alias}` is not an alias of `{key_arn}`"
+    return None
+
+
 # --------------------------------------------------------------------------- the decision
 
 
@@ -628,6 +698,11 @@ def authorize(
     resource = request.resource
     alias_half = action in ALIAS_ACTIONS and ":alias/" in resource
     iam_only = action in IAM_ONLY_ACTIONS or alias_half
+    # 0. the KeyId is resolved to a key before anything is authorized (kms-simulator.md §2.2 check order)
+    if not iam_only and key is not None and key_arn is not None and resource not in ("*", key_arn):
+        missing = _not_identified(key, key_arn, resource, action, caller)
+        if missing is not None:
+            return AuthzResult("IMPLICIT_DENY", (), missing, KEY_RESOLUTION)
     request_alias = None
     if not iam_only:
         # §3.1 kms:RequestAlias: the request's KeyId is an alias name or an alias ARN

@@ -91,6 +91,35 @@ IAM_ONLY_ACTIONS = frozenset(
 # §1.9: the alias half of these is authorised by IAM on the alias ARN
 ALIAS_ACTIONS = frozenset({"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"})
 
+# kms-simulator.md §2.1 "Key identifiers" and reference §1.4 Identification: the permissions whose KeyId may
+# be an alias name or alias ARN (the crypto operations, DescribeKey, GetPublicKey, DeriveSharedSecret,
+# GetKeyLastUsage); every other key permission needs a key ID or key ARN
+ALIAS_KEY_ID_ACTIONS = frozenset(
+    "kms:" + a
+    for a in [
+        "Decrypt",
+        "DeriveSharedSecret",
+        "DescribeKey",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateMac",
+        "GetKeyLastUsage",
+        "GetPublicKey",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "Sign",
+        "Verify",
+        "VerifyMac",
+    ]
+)
+
+# §1.4 Identification: "for Decrypt, and for the source key of ReEncrypt, of symmetric ciphertext the current
+# API Reference also accepts a short key ID for a key in another account"
+FOREIGN_KEY_ID_ACTIONS = frozenset({"kms:Decrypt", "kms:ReEncryptFrom"})
+
 # §3.1: CreateKey's request parameters, evaluated against their defaults when omitted (§3.2)
 CREATE_KEY_DEFAULTS: dict[str, str] = {
     "kms:keyspec": "SYMMETRIC_DEFAULT",

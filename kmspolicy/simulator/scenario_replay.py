@@ -50,10 +50,13 @@ class ScenarioLike(Protocol):
 def replay(scenario: ScenarioLike) -> dict[str, Any]:
     """Run the scenario's request through the simulated API.
 
-    Returns `{"decision": effect or None, "error": error code or None, "event": audit event}`; the
-    decision is the one for the request's own action and resource (None if the call failed before
-    authorisation, e.g. on validation). A scenario that cannot be acted out (no key for an operation
-    whose parameters need one, a role as the caller) raises `ReplayError`.
+    Returns `{"decision": effect or None, "effect": effect or None, "error": error code or None,
+    "event": audit event}`. The decision is the one for the request's own action and resource (None if
+    the call failed before authorisation, e.g. on validation). The effect is what the scenario's `expect`
+    is compared with: the decision, or IMPLICIT_DENY when the call failed with NotFoundException before
+    any decision (its KeyId names no key there, so nothing can authorize it: reference §1.4, §2.4). A
+    scenario that cannot be acted out (no key for an operation whose parameters need one, a role as the
+    caller) raises `ReplayError`.
     """
     situation, request = scenario.situation, scenario.request
     world = World(quotas_enabled=False)
@@ -85,7 +88,9 @@ def replay(scenario: ScenarioLike) -> dict[str, Any]:
         _invoke(world, client, key, request, region)
     except KMSError as exc:
         error = exc.code
-    return {"decision": _decision(client, request, key), "error": error, "event": client.last_event}
+    decision = _decision(client, request, key)
+    effect = "IMPLICIT_DENY" if decision is None and error == "NotFoundException" else decision
+    return {"decision": decision, "effect": effect, "error": error, "event": client.last_event}
 
 
 # --------------------------------------------------------------------------- building the world
@@ -140,7 +145,12 @@ def _caller(world: World, situation: Situation, request: Request) -> None:
         world.assume_role(role_arn, session, session_policies=situation.session_policies)
     elif resource.startswith("federated-user/"):
         world.add_federated_user(
-            account, resource.split("/", 1)[1], policies=situation.identity_policies, tags=tags
+            account,
+            resource.split("/", 1)[1],
+            policies=situation.identity_policies,
+            boundary=situation.permission_boundary,
+            session_policies=situation.session_policies,
+            tags=tags,
         )
     elif resource.startswith("role/"):
         raise ReplayError(f"a role cannot call KMS itself; use a session of `{principal}`")
@@ -230,9 +240,11 @@ def _key(world: World, situation: Situation, request: Request, region: str) -> K
     spec = model.key_spec if model.key_spec in SUPPORTED_SPECS else "SYMMETRIC_DEFAULT"
     register(world, key, new_material(spec))
     aliases = list(model.aliases)
-    if ":alias/" in request.resource:
+    # a key that lists no aliases has the one the request names (the scenario does not say otherwise); one
+    # that lists its aliases has only those, so another alias names no key here (reference §2.4)
+    if not aliases and ":alias/" in request.resource:
         aliases.append("alias/" + request.resource.split(":alias/", 1)[1])
-    elif request.resource.startswith("alias/"):
+    elif not aliases and request.resource.startswith("alias/"):
         aliases.append(request.resource)
     for name in dict.fromkeys(aliases):
         world.aliases[(account, key.region, name)] = AliasRecord(
@@ -391,8 +403,8 @@ def _decrypt(call: _Call) -> str:
         call.params["EncryptionContext"] = call.ctx
     if key.spec.startswith("RSA"):
         call.params["EncryptionAlgorithm"] = "RSAES_OAEP_SHA_256"
-    elif ":alias/" not in str(call.params.get("KeyId")):
-        call.params.pop("KeyId", None)  # symmetric Decrypt finds the key in the blob
+    elif call.request.resource == "*":
+        call.params.pop("KeyId", None)  # symmetric Decrypt without KeyId finds the key in the blob
     return "Decrypt"
 
 

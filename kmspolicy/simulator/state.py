@@ -63,16 +63,18 @@ def named_policy(name: str, value: PolicyInput, kind: PolicyKind) -> NamedPolicy
 
 @dataclass
 class IamPrincipal:
-    """An IAM user or role with its identity policies, boundary and tags."""
+    """An IAM user or role with its identity policies, boundary and tags; or a GetFederationToken session
+    (`federated-user`), with the policies and boundary of the user who federated and its session policies."""
 
     arn: str
-    type: str  # user | role
+    type: str  # user | role | federated-user
     account: str
     name: str
     unique_id: str
     tags: dict[str, str] = field(default_factory=dict)
     policies: list[NamedPolicy] = field(default_factory=list)
     boundary: NamedPolicy | None = None
+    session_policies: list[NamedPolicy] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ class IamPrincipal:
             "tags": self.tags,
             "policies": [p.to_json() for p in self.policies],
             "boundary": self.boundary.to_json() if self.boundary else None,
+            "session_policies": [p.to_json() for p in self.session_policies],
         }
 
     @classmethod
@@ -97,6 +100,7 @@ class IamPrincipal:
             data["tags"],
             [NamedPolicy.from_json(p) for p in data["policies"]],
             NamedPolicy.from_json(data["boundary"]) if data["boundary"] else None,
+            [NamedPolicy.from_json(p) for p in data.get("session_policies", [])],
         )
 
 

@@ -315,9 +315,12 @@ class World:
         name: str,
         *,
         policies: Sequence[PolicyInput] = (),
+        boundary: PolicyInput | None = None,
+        session_policies: Sequence[PolicyInput] = (),
         tags: Mapping[str, str] | None = None,
     ) -> str:
-        """A GetFederationToken session; `policies` are what is in force on it (user policies ∩ session)."""
+        """A GetFederationToken session: `policies` and `boundary` are those of the IAM user who federated,
+        `session_policies` those passed to GetFederationToken (they cap the session, reference §1.3, §1.7)."""
         with self.lock:
             self.accounts.add(account)
             arn = f"arn:aws:sts::{account}:federated-user/{name}"
@@ -329,6 +332,11 @@ class World:
                 f"{account}:{name}",
                 dict(tags or {}),
                 [named_policy(f"{name}-policy-{i}", d, PolicyKind.IDENTITY) for i, d in enumerate(policies)],
+                named_policy(f"{name}-boundary", boundary, PolicyKind.BOUNDARY) if boundary else None,
+                [
+                    named_policy(f"{name}-session-{i}", d, PolicyKind.SESSION)
+                    for i, d in enumerate(session_policies)
+                ],
             )
             self._changed()
             return arn
@@ -468,8 +476,8 @@ class World:
                 account,
                 arn,
                 tuple(principal.policies),
-                None,
-                (),
+                principal.boundary,
+                tuple(principal.session_policies),
                 dict(principal.tags),
                 principal.unique_id,
                 org_id,

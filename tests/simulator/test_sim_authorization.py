@@ -448,3 +448,60 @@ def test_condition_keys_from_request_parameters(estate: Estate) -> None:
         GranteePrincipal=estate.app_role,
         Operations=["Decrypt", "Encrypt"],
     )
+
+
+def test_federated_session_is_capped_by_its_session_policy_and_boundary(
+    estate: Estate, tmp_path: Any
+) -> None:
+    """§1.3 caveat, §1.7: a GetFederationToken session relying on the account statement and an IAM allow
+    is limited by the session policy (implicit deny) and by the federating user's boundary (explicit deny),
+    also in a saved and reloaded world."""
+    key = new_key(estate.alice)
+    blob = estate.alice.encrypt(KeyId=key, Plaintext=b"p")["CiphertextBlob"]
+    world = estate.world
+    capped = world.add_federated_user(
+        A, "Capped", policies=[allow("kms:Decrypt")], session_policies=[allow("s3:*")]
+    )
+    bounded = world.add_federated_user(
+        A,
+        "Bounded",
+        policies=[allow("kms:Decrypt")],
+        boundary={"Statement": [{"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}]},
+    )
+    free = world.add_federated_user(
+        A, "Free", policies=[allow("kms:Decrypt")], session_policies=[allow("kms:Decrypt")]
+    )
+    path = tmp_path / "world.json"
+    world.save(path)
+    for current in (world, World.load(path)):
+        assert current.client(free, REGION).decrypt(CiphertextBlob=blob)["Plaintext"] == b"p"
+        error = _denied(current.client(capped, REGION).decrypt, CiphertextBlob=blob)
+        assert error.message.endswith("because no session policy allows the kms:Decrypt action")
+        error = _denied(current.client(bounded, REGION).decrypt, CiphertextBlob=blob)
+        assert error.message.endswith("with an explicit deny in a permissions boundary")
+
+
+def test_another_accounts_key_by_short_key_id_only_where_the_ciphertext_names_it(estate: Estate) -> None:
+    """§1.4 Identification: Decrypt and the ReEncrypt source accept another account's key by its short key
+    ID (symmetric ciphertext records its key); elsewhere a key ID is looked up in the caller's account."""
+    key = new_key(
+        estate.alice,
+        Policy=_policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{B}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ),
+    )
+    short = key.rsplit("/", 1)[1]
+    blob = estate.alice.encrypt(KeyId=key, Plaintext=b"p")["CiphertextBlob"]
+    assert estate.partner.decrypt(CiphertextBlob=blob, KeyId=short)["KeyId"] == key
+    estate.world.put_identity_policy(estate.partner_role, "own-keys", allow("kms:*"))
+    mine = new_key(estate.partner)
+    moved = estate.partner.re_encrypt(CiphertextBlob=blob, SourceKeyId=short, DestinationKeyId=mine)
+    assert moved["SourceKeyId"] == key
+    with pytest.raises(KMSError) as err:
+        estate.partner.encrypt(KeyId=short, Plaintext=b"p")
+    assert err.value.code == "NotFoundException"

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from kmspolicy.simulator import crypto
-from kmspolicy.simulator.client import Call, encryption_context_keys, operation
+from kmspolicy.simulator.client import KEY_ID, Call, encryption_context_keys, operation
 from kmspolicy.simulator.crypto import KIND_MULTI_REGION, KIND_REGIONAL, MAX_CIPHERTEXT
 from kmspolicy.simulator.kmserror import KMSError
 from kmspolicy.simulator.state import KeyRecord
@@ -73,8 +73,17 @@ def _blob_key(call: Call, blob: bytes) -> tuple[KeyRecord, int]:
 
 
 def _source_key(call: Call, blob: bytes, member: str, algorithm: str) -> tuple[KeyRecord, int]:
-    """Decrypt/ReEncrypt source: from the blob for symmetric ciphertext, from KeyId for RSA."""
-    named = call.resolve_key(member, aliases=True) if call.p.get(member) is not None else None
+    """Decrypt/ReEncrypt source: from the blob for symmetric ciphertext, from KeyId for RSA.
+
+    Symmetric ciphertext records its key, so a short key ID may name a key of another account there
+    (reference §1.4 Identification): it is compared with the recorded key, not looked up in the caller's.
+    """
+    given = call.p.get(member)
+    if algorithm == "SYMMETRIC_DEFAULT" and isinstance(given, str) and KEY_ID.match(given):
+        key, version = _blob_key(call, blob)
+        if key.key_id == given:
+            return key, version
+    named = call.resolve_key(member, aliases=True) if given is not None else None
     if algorithm != "SYMMETRIC_DEFAULT":
         if named is None:
             raise KMSError("ValidationException", f"`{member}` is required for asymmetric ciphertext")

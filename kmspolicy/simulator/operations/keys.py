@@ -614,19 +614,20 @@ def update_primary_region(call: Call) -> dict[str, Any]:
 # --------------------------------------------------------------------------- authorised, not simulated
 
 
-def _not_simulated(name: str, members: str, *, grantable: bool = False) -> None:
-    """Operations the simulator authorises for real but does not carry out (imports, key agreement)."""
+def _not_simulated(name: str, members: str, *, grantable: bool = False, aliases: bool = False) -> None:
+    """Operations the simulator authorises for real but does not carry out (imports, key agreement).
+    `aliases`: the KeyId may be an alias (kms-simulator.md §2.1), as for every grantable one."""
 
     def handler(call: Call) -> dict[str, Any]:
         tokens = call.grant_tokens() if grantable else ()
-        key = call.resolve_key(aliases=grantable)
+        key = call.resolve_key(aliases=grantable or aliases)
         call.authorize(f"kms:{name}", key, tokens=tokens)
         raise KMSError("UnsupportedOperationException", f"the simulator does not carry out {name}")
 
     operation(name, members)(handler)
 
 
-_not_simulated("GetKeyLastUsage", "KeyId")
+_not_simulated("GetKeyLastUsage", "KeyId", aliases=True)
 _not_simulated("DeleteImportedKeyMaterial", "KeyId KeyMaterialId")
 _not_simulated("GetParametersForImport", "KeyId WrappingAlgorithm WrappingKeySpec")
 _not_simulated(
