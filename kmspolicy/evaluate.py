@@ -142,6 +142,9 @@ _DATA_KEY_ACTIONS = frozenset(
     }
 )
 _GRANT_APIS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"})
+# What a grant's `SourceArn` constraint is compared with: the request's aws:SourceArn, and for CreateGrant
+# through the grant the new grant's own `SourceArn` constraint (`_source_arn`, `_child_constraints`)
+_SOURCE_ARN_READS = ("aws:sourcearn", "kms:grantconstraintsourcearn")
 # Keys about the key a request is on, which a key-less action cannot satisfy unless it lists them (§3.2)
 _KEY_PROPERTY_KEYS = frozenset(
     {
@@ -1344,6 +1347,7 @@ class Evaluator:
         for grant in (*situation.grants, *(key.grants if key is not None else ())):
             grants.setdefault(grant.grant_id, grant)
         self.grants = tuple(grants.values())
+        self._source_arn_grants = any(g.constraints and g.constraints.source_arn for g in self.grants)
         arn = key.arn if key is not None and isinstance(key.arn, str) else None
         self.key_arn = arn
         self._managed_key = key is not None and key.key_manager == "AWS"
@@ -1597,8 +1601,10 @@ class Evaluator:
         if found is None:
             rows = []
             # grants read the time (consistency) and, for CreateGrant, the new grant's operations and
-            # constraint type
+            # constraint type; `SourceArn` constraints read aws:SourceArn and the new grant's SourceArn
             reads: set[str] = {"aws:currenttime", "kms:grantoperations", "kms:grantconstrainttype"}
+            if self._source_arn_grants:
+                reads.update(_SOURCE_ARN_READS)
             for layer, level, policy, candidates in self._plan(req):
                 for st in policy.statements:
                     reads |= st.reads
@@ -1840,7 +1846,11 @@ class Evaluator:
                     else "the new grant's operations are within this grant's"
                 ),
             )
-            strict, why_strict = _child_constraint_type(grant, req.context.single("kms:grantconstrainttype"))
+            strict, why_strict = _child_constraints(
+                grant,
+                req.context.single("kms:grantconstrainttype"),
+                req.context.single("kms:grantconstraintsourcearn"),
+            )
             yield "ChildConstraints", strict, lambda: why_strict
 
     def _consistent(self, grant: Grant, req: _Req) -> bool:
@@ -1905,12 +1915,18 @@ class Evaluator:
         if grant.retiring_principal is not None and _grantee_match(grant.retiring_principal, caller):
             return "ALLOW", f"the caller is the retiring principal of grant `{grant.grant_id}`", ref
         retire_listed = any(op.lower() == "retiregrant" for op in grant.operations)
+        # the grantee retires by using the grant, so the grant's `SourceArn` constraint holds here too (see
+        # `_source_arn`); the retiring principal and the accounts below do not use the grant
+        miss = ("RetiringPrincipal", f"the caller is not the retiring principal of grant `{grant.grant_id}`")
         if retire_listed and _grantee_match(grant.grantee_principal, caller):
-            return (
-                "ALLOW",
-                f"the caller is the grantee of grant `{grant.grant_id}`, which lists `RetireGrant`",
-                ref,
-            )
+            held, why = _source_arn(grant, req)
+            if held:
+                return (
+                    "ALLOW",
+                    f"the caller is the grantee of grant `{grant.grant_id}`, which lists `RetireGrant`",
+                    ref,
+                )
+            miss = ("Constraints", why)
         # list-grants spells IssuingAccount as the account's root ARN; scenarios may give a bare ID. A grant
         # without one has no issuing account that could retire it (the creator's account is not known).
         issuing = grant.issuing_account
@@ -1939,9 +1955,9 @@ class Evaluator:
                 TraceStep.trusted(
                     layer="grant",
                     outcome="no-match",
-                    reason=f"the caller is not the retiring principal of grant `{grant.grant_id}`",
+                    reason=miss[1],
                     ref=ref[0],
-                    element="RetiringPrincipal",
+                    element=miss[0],
                     span=grant.span,
                 )
             )
@@ -2090,10 +2106,24 @@ def _identity_gap(action: str, identity: Sequence[object], boundary_ok: bool, se
     return f"no resource-based policy allows `{action}`"
 
 
-def _child_constraint_type(grant: Grant, child: str | None) -> tuple[bool, str]:
+def _child_constraints(grant: Grant, child: str | None, child_source_arn: str | None) -> tuple[bool, str]:
     """A child grant is at least as strict as its parent: Subset may become Equals, never the reverse,
-    and a constrained parent cannot make an unconstrained child (§1.5 "Who can create grants")."""
+    and a constrained parent cannot make an unconstrained child (§1.5 "Who can create grants").
+
+    `child` is the new grant's `kms:GrantConstraintType`, `child_source_arn` its
+    `kms:GrantConstraintSourceArn`. A parent's `SourceArn` constraint must stay on the child unchanged: the
+    same "at least as strict" rule applied to the newer constraint (best reading; §9 q1 leaves its rules
+    undocumented), or a grantee could hand its grant on without the constraint.
+    """
     constraints = grant.constraints
+    source_arn = constraints.source_arn if constraints is not None else None
+    if source_arn is not None and child_source_arn != source_arn:
+        shown = (
+            "no `SourceArn` constraint"
+            if child_source_arn is None
+            else f"the `SourceArn` constraint `{child_source_arn}`"
+        )
+        return False, f"the new grant would have {shown}, not this grant's `{source_arn}`"
     if constraints is None or (
         constraints.encryption_context_equals is None and constraints.encryption_context_subset is None
     ):
@@ -2136,15 +2166,43 @@ def _grantee_reason(grant: Grant, caller: Caller) -> str:
         return f"grantee `{grantee}` stands for `{caller.arn}`"
     if _normalise_principal(grantee) == caller.account_arn:
         return f"grantee is the account `{grantee}`, which stands for its root user only"
+    if caller.kind != "service" and parse_caller(grantee).kind == "service":
+        # §1.5 best reading: a service-principal grant is for the service calling as itself
+        return f"grantee `{grantee}` is a service principal: it stands only for that service acting as itself"
     return f"grantee `{grantee}` is not `{caller.arn}`"
+
+
+def _source_arn(grant: Grant, req: _Req) -> tuple[bool, str]:
+    """Whether the request meets the grant's `SourceArn` constraint (reference §1.5 "Grantee principal").
+
+    Best reading, the reference's own (§9 q1: the exact matching rules are not documented): a grant with a
+    `SourceArn` constraint matches only requests whose `aws:SourceArn` equals it. Equal means the same
+    string, case included, as the request's only value; no wildcards (a constraint is a value, not a
+    pattern). It holds whoever the grantee is (a role grant may carry it too) and, unlike the
+    encryption-context constraints, for every operation and key type: it says for which resource a service
+    acts, which no operation lacks. A service-principal grantee matches only that service calling as itself
+    (`_grantee_match`); the constraint then says for which of its resources.
+    """
+    constraints = grant.constraints
+    source_arn = constraints.source_arn if constraints is not None else None
+    if source_arn is None:
+        return True, "grant has no `SourceArn` constraint"
+    given = req.explicit.get("aws:sourcearn")
+    if given == (source_arn,):
+        return True, f"request `aws:SourceArn` is the grant's `SourceArn` constraint `{source_arn}`"
+    shown = f"`aws:SourceArn` {_show(given)}" if given else "no `aws:SourceArn`"
+    return False, f"request has {shown}, not the grant's `SourceArn` constraint `{source_arn}`"
 
 
 def _constraints(grant: Grant, req: _Req, operation: str, key: Key | None) -> tuple[bool, str]:
     constraints = grant.constraints
-    if constraints is None or (
-        constraints.encryption_context_equals is None and constraints.encryption_context_subset is None
-    ):
+    if constraints is None:
         return True, "grant has no constraints"
+    held, why = _source_arn(grant, req)
+    if not held:
+        return False, why
+    if constraints.encryption_context_equals is None and constraints.encryption_context_subset is None:
+        return True, why if constraints.source_arn is not None else "grant has no constraints"
     if operation not in _CONTEXT_OPERATIONS or (key is not None and key.key_spec != "SYMMETRIC_DEFAULT"):
         # constraints apply only to operations that take an encryption context (§1.5)
         return True, f"grant constraints do not apply to `{operation}`"

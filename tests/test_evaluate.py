@@ -55,9 +55,11 @@ def policy(
 
 def grant(spec: dict[str, Any]) -> Grant:
     constraints = None
-    if "equals" in spec or "subset" in spec:
+    if "equals" in spec or "subset" in spec or "source_arn" in spec:
         constraints = GrantConstraints(
-            encryption_context_equals=spec.get("equals"), encryption_context_subset=spec.get("subset")
+            encryption_context_equals=spec.get("equals"),
+            encryption_context_subset=spec.get("subset"),
+            source_arn=spec.get("source_arn"),
         )
     return Grant(
         key_id=K1,
@@ -422,6 +424,60 @@ def test_grant_to_an_account_stands_for_its_root_user_only() -> None:
     assert decide({"grants": [g], "identity": iam}, action="kms:Decrypt").effect == "IMPLICIT_DENY"
     root = "arn:aws:iam::111122223333:root"
     assert decide({"grants": [g]}, principal=root, action="kms:Decrypt").effect == "ALLOW"
+
+
+LOGS = "logs.us-east-1.amazonaws.com"
+LOG_GROUP = "arn:aws:logs:us-east-1:111122223333:log-group:app"
+
+
+@pytest.mark.parametrize(
+    ("context", "reason"),
+    [
+        ({}, f"request has no `aws:SourceArn`, not the grant's `SourceArn` constraint `{LOG_GROUP}`"),
+        (
+            {"aws:SourceArn": LOG_GROUP + "-2"},
+            f"request has `aws:SourceArn` `{LOG_GROUP}-2`,"
+            f" not the grant's `SourceArn` constraint `{LOG_GROUP}`",
+        ),
+    ],
+)
+def test_source_arn_constraint_miss_is_traced_as_a_near_miss(context: dict[str, str], reason: str) -> None:
+    # §1.5 best reading: a SourceArn-constrained grant applies only with that aws:SourceArn; the trace says
+    # so on the grant's Constraints, as for encryption-context constraints, and it is the one element missing
+    g = {"grant_id": "g1", "grantee": LOGS, "operations": ["Decrypt"], "source_arn": LOG_GROUP}
+    decision = decide({"grants": [g]}, principal=LOGS, action="kms:Decrypt", context=context)
+    assert decision.effect == "IMPLICIT_DENY"
+    step = next(s for s in decision.trace if s.layer == "grant")
+    assert (step.outcome, step.element, step.reason) == ("no-match", "Constraints", reason)
+    assert [(s.layer, s.element, s.reason) for s in decision.nearest] == [("grant", "Constraints", reason)]
+    allowed = decide(
+        {"grants": [g]}, principal=LOGS, action="kms:Decrypt", context={"aws:SourceArn": LOG_GROUP}
+    )
+    assert (allowed.effect, [ref.grant_id for ref in allowed.determining]) == ("ALLOW", ["g1"])
+
+
+def test_service_principal_grant_trace_says_it_is_not_for_roles() -> None:
+    g = {"grant_id": "g1", "grantee": LOGS, "operations": ["Decrypt"], "source_arn": LOG_GROUP}
+    context = {"aws:SourceArn": LOG_GROUP, "kms:ViaService": LOGS}
+    decision = decide({"grants": [g], "key_policy": [DELEGATE]}, action="kms:Decrypt", context=context)
+    step = next(s for s in decision.trace if s.layer == "grant")
+    assert (step.element, step.reason) == (
+        "Grantee",
+        f"grantee `{LOGS}` is a service principal: it stands only for that service acting as itself",
+    )
+
+
+def test_source_arn_constraint_traced_on_retire_by_grantee() -> None:
+    g = {"grant_id": "g1", "grantee": LOGS, "operations": ["RetireGrant"], "source_arn": LOG_GROUP}
+    denied = decide({"grants": [g]}, principal=LOGS, action="kms:RetireGrant", grant_id="g1")
+    assert denied.effect == "IMPLICIT_DENY"
+    step = next(s for s in denied.trace if s.layer == "grant")
+    assert step.element == "Constraints" and "no `aws:SourceArn`" in step.reason
+    context = {"aws:SourceArn": LOG_GROUP}
+    allowed = decide(
+        {"grants": [g]}, principal=LOGS, action="kms:RetireGrant", grant_id="g1", context=context
+    )
+    assert allowed.effect == "ALLOW"
 
 
 def test_retire_without_issuing_account_needs_the_grant_itself() -> None:

@@ -292,3 +292,40 @@ def test_shared_evaluator_reads_the_new_grants_constraint_type(tmp_path: Path, t
         found.append(shared.evaluate(request, trace=trace).effect)
     # a grant with EncryptionContextEquals can only make children as strict (§1.5)
     assert found == ["ALLOW", "IMPLICIT_DENY", "ALLOW"]
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_shared_evaluator_reads_the_source_arn_of_constrained_grants(tmp_path: Path, trace: bool) -> None:
+    # a grant's SourceArn constraint reads aws:SourceArn, and its CreateGrant the new grant's
+    # kms:GrantConstraintSourceArn (no statement reads either): requests that differ only there must not
+    # share a memoised decision (§1.5 best reading)
+    source = "arn:aws:logs:us-east-1:111122223333:log-group:app"
+    grant = {
+        "GrantId": "g1",
+        "GranteePrincipal": "logs.us-east-1.amazonaws.com",
+        "Operations": ["CreateGrant", "Decrypt"],
+        "Constraints": {"SourceArn": source},
+    }
+    world = {
+        "key": {"Arn": K1},
+        "grants": [grant],
+        "request": {"principal": "111122223333", "action": "kms:Decrypt"},
+    }
+    shared = Evaluator(load(world, tmp_path / "grant.json").situation)
+    found = []
+    for action, context in [
+        ("kms:Decrypt", {"aws:SourceArn": source}),
+        ("kms:Decrypt", {"aws:SourceArn": source + "-2"}),
+        ("kms:Decrypt", {"aws:SourceArn": source}),
+        ("kms:Decrypt", {"aws:SourceArn": source + "-2"}),
+        ("kms:CreateGrant", {"aws:SourceArn": source, "kms:GrantConstraintSourceArn": source}),
+        ("kms:CreateGrant", {"aws:SourceArn": source, "kms:GrantConstraintSourceArn": source + "-2"}),
+        ("kms:CreateGrant", {"aws:SourceArn": source, "kms:GrantConstraintSourceArn": source}),
+        ("kms:CreateGrant", {"aws:SourceArn": source, "kms:GrantConstraintSourceArn": source + "-2"}),
+    ]:
+        context["kms:GrantOperations"] = "Decrypt"
+        request = Request(
+            principal="logs.us-east-1.amazonaws.com", action=action, resource=K1, context=context
+        )
+        found.append(shared.evaluate(request, trace=trace).effect)
+    assert found == ["ALLOW", "IMPLICIT_DENY"] * 4

@@ -10,6 +10,9 @@ Choices where the reference leaves room (all "best reading" unless the reference
   boundary, session, SCP, RCP; for ALLOW the statements of the first allow path of §1.10 that succeeds
   (key-policy statements, then identity statements, or the matching grants); IMPLICIT_DENY has none.
 - a grant whose grantee is an account root ARN matches only that account's root user (§9 q2).
+- a grant with a `SourceArn` constraint matches only requests whose `aws:SourceArn` is exactly that ARN,
+  for every operation, whoever the grantee (§1.5 "Grantee principal", §9 q1; `_source_arn_holds`); a
+  child grant made through it keeps the constraint.
 - grants are effective when their token is in the request, or when they are at least
   `grant_consistency_seconds` (default 300, AWS's "about five minutes") old at `now`; `now` defaults to
   the request's `aws:CurrentTime`; a request without a time of its own comes after every listed grant
@@ -20,7 +23,8 @@ Choices where the reference leaves room (all "best reading" unless the reference
   whose resource part matches `*` for the caller's account and `aws:RequestedRegion` (§2.4).
 - on a key-less action the resource-property keys of §3.2 are absent even when the request sets them,
   except CreateKey's request parameters and `kms:CallerAccount` for CreateKey and the custom key store
-  operations (§3.1).
+  operations (§3.1), and `kms:ViaService` for CreateKey (§4 lists it for the action; §3.1's "key-resource
+  ops" summary does not, and the per-action list is the more specific source).
 - `aws:MultiFactorAuthPresent` is `false` for temporary credentials (role sessions, a role ARN as caller,
   federated users) unless the request says otherwise, and absent for users, root and services (§3.3).
 - `kms:GrantIsForAWSResource` is present on the grant APIs: `true` when `kms:ViaService` is, else `false`.
@@ -548,6 +552,29 @@ def _constraints_hold(grant: Grant, request_ec: dict[str, str]) -> bool:
     return True
 
 
+def _only_value(value: ContextValue | None) -> str | None:
+    """A single-valued key's value: a string, or a list of exactly one (a longer list has no one value)."""
+    if isinstance(value, str):
+        return value
+    return value[0] if value is not None and len(value) == 1 else None
+
+
+def _source_arn_holds(grant: Grant, ctx: Context) -> bool:
+    """§1.5 "Grantee principal", the reference's best reading (§9 q1: exact rules undocumented): a grant
+    with a `SourceArn` constraint matches only requests whose `aws:SourceArn` equals it.
+
+    Taken literally: the same string, case included, no wildcards. It applies whoever the grantee is and
+    to every operation and key type (it is not an encryption-context constraint, whose limits in §1.5 are
+    about the context). The grantee side, "a service-principal grant matches requests whose caller is that
+    service principal (as itself, not a role)", is `_grantee_matches`: a service caller's only own name is
+    the service principal, and a role session never matches one.
+    """
+    c = grant.constraints
+    if c is None or c.source_arn is None:
+        return True
+    return _only_value(ctx.get("aws:sourcearn")) == c.source_arn
+
+
 def _child_grant_within(parent: Grant, ctx: Context) -> bool:
     """§1.5: CreateGrant through a grant: operations a subset, constraints at least as strict."""
     ops = ctx.get("kms:grantoperations", ())
@@ -555,6 +582,13 @@ def _child_grant_within(parent: Grant, ctx: Context) -> bool:
     if not set(requested) <= set(parent.operations):
         return False
     c = parent.constraints
+    # a parent's SourceArn constraint is kept by the child, unchanged ("at least as strict", best reading)
+    if (
+        c is not None
+        and c.source_arn is not None
+        and _only_value(ctx.get("kms:grantconstraintsourcearn")) != c.source_arn
+    ):
+        return False
     if c is None or (c.encryption_context_equals is None and c.encryption_context_subset is None):
         return True
     kind = ctx.get("kms:grantconstrainttype")
@@ -606,6 +640,8 @@ def _matching_grants(
         if not _grantee_matches(g.grantee_principal, caller) or operation not in g.operations:
             continue
         if not _grant_effective(g, request, now, window):
+            continue
+        if not _source_arn_holds(g, ctx):
             continue
         if (
             operation in ENCRYPTION_CONTEXT_OPERATIONS
@@ -798,7 +834,7 @@ def authorize(
     guard_layer = guard_layer or (None if sess_ok else "session")
 
     if action == "kms:RetireGrant":
-        return _decide_retire(grants, caller, request, idp, guard_layer)
+        return _decide_retire(grants, caller, request, ctx, idp, guard_layer)
 
     if iam_only:
         if caller.kind == "root":
@@ -879,6 +915,7 @@ def _decide_retire(
     grants: tuple[Grant, ...],
     caller: Caller,
     request: Request,
+    ctx: Context,
     idp: list[tuple[_Layer, Statement]],
     guard_layer: str | None,
 ) -> AuthzResult:
@@ -895,7 +932,13 @@ def _decide_retire(
     ref = (_grant_ref(g),)
     if g.retiring_principal is not None and _grantee_matches(g.retiring_principal, caller):
         return AuthzResult("ALLOW", ref, "the caller is the grant's retiring principal")
-    if _grantee_matches(g.grantee_principal, caller) and "RetireGrant" in g.operations:
+    # the grantee retires by using the grant, so its SourceArn constraint must hold; the retiring principal
+    # and the accounts below do not use the grant
+    if (
+        _grantee_matches(g.grantee_principal, caller)
+        and "RetireGrant" in g.operations
+        and _source_arn_holds(g, ctx)
+    ):
         return AuthzResult("ALLOW", ref, "the grantee may retire a grant that lists RetireGrant")
     accounts = set()
     if g.issuing_account:

@@ -140,10 +140,14 @@ RESOURCE_PROPERTY_KEYS = frozenset(
         "kms:viaservice",
     }
 )
-# ... except those §3.1 lists for it: CreateKey's request parameters, and kms:CallerAccount for CreateKey
-# and the custom key store operations
+# ... except those an action lists: CreateKey's request parameters (§3.1), kms:CallerAccount for CreateKey
+# and the custom key store operations (§3.1), and kms:ViaService for CreateKey. §3.1 gives kms:ViaService
+# only to "key-resource ops", but §4's per-action row for kms:CreateKey (the SAR's list) names it, and the
+# per-action list is the more specific source: a service creating a key for its caller carries it.
 KEYLESS_RESOURCE_KEYS: dict[str, frozenset[str]] = {
-    "kms:CreateKey": frozenset({*CREATE_KEY_DEFAULTS, "kms:multiregionkeytype", "kms:calleraccount"}),
+    "kms:CreateKey": frozenset(
+        {*CREATE_KEY_DEFAULTS, "kms:multiregionkeytype", "kms:calleraccount", "kms:viaservice"}
+    ),
     **dict.fromkeys(
         (
             "kms:ConnectCustomKeyStore",

@@ -275,11 +275,13 @@ def _created(world: World, grant: Grant, timed: bool) -> datetime:
 
 
 def _grant(world: World, key: KeyRecord, grant: Grant, timed: bool) -> None:
-    constraints: dict[str, dict[str, str]] = {}
+    constraints: dict[str, Any] = {}
     if grant.constraints and grant.constraints.encryption_context_equals is not None:
         constraints["EncryptionContextEquals"] = dict(grant.constraints.encryption_context_equals)
     if grant.constraints and grant.constraints.encryption_context_subset is not None:
         constraints["EncryptionContextSubset"] = dict(grant.constraints.encryption_context_subset)
+    if grant.constraints and grant.constraints.source_arn is not None:
+        constraints["SourceArn"] = grant.constraints.source_arn
     issuing = (grant.issuing_account or key.account).removeprefix("arn:aws:iam::").removesuffix(":root")
     token = grant.token or os.urandom(32).hex()
     key.grants[grant.grant_id] = GrantRecord(
@@ -610,9 +612,15 @@ def _create_grant(call: _Call) -> str:
     retiring = _context_value(call.request, "kms:RetiringPrincipal")
     if retiring:
         call.params["RetiringPrincipal"] = retiring
+    constraints: dict[str, Any] = {}
     kind = _context_value(call.request, "kms:GrantConstraintType")
     if kind and call.ctx:
-        call.params["Constraints"] = {kind: call.ctx}
+        constraints[kind] = call.ctx
+    source_arn = _context_value(call.request, "kms:GrantConstraintSourceArn")
+    if isinstance(source_arn, str):
+        constraints["SourceArn"] = source_arn
+    if constraints:
+        call.params["Constraints"] = constraints
     return "CreateGrant"
 
 

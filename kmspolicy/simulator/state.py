@@ -137,7 +137,9 @@ class GrantRecord:
     retiring: str | None
     issuing_account: str
     operations: list[str]
-    constraints: dict[str, dict[str, str]] | None
+    # as CreateGrant takes and ListGrants shows them: EncryptionContextEquals / EncryptionContextSubset (maps)
+    # and SourceArn (a string)
+    constraints: dict[str, Any] | None
     created: datetime
     token: str
 
@@ -147,6 +149,7 @@ class GrantRecord:
             constraints = GrantConstraints(
                 encryption_context_equals=self.constraints.get("EncryptionContextEquals"),
                 encryption_context_subset=self.constraints.get("EncryptionContextSubset"),
+                source_arn=self.constraints.get("SourceArn"),
             )
         return Grant(
             key_id=self.key_arn,

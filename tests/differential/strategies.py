@@ -144,6 +144,8 @@ def _callers(account: str) -> tuple[str, ...]:
 
 
 SERVICES = ("s3.amazonaws.com", "cloudtrail.amazonaws.com")
+# the resources a service acts for: grants' SourceArn constraints and requests' aws:SourceArn (§1.5)
+SOURCE_ARNS = ("arn:aws:s3:::bucket-a", f"arn:aws:cloudtrail:{REGION}:{OWNER}:trail/main")
 
 
 def caller(draw: Draw) -> str:
@@ -456,6 +458,9 @@ def _grant(draw: Draw, index: int, request_principal: str) -> Document:
         kind = draw.choice(("EncryptionContextSubset", "EncryptionContextEquals"))
         pairs = {draw.choice(("app", "App", "Department")): draw.choice(("web", "db"))}
         grant["Constraints"] = {kind: pairs}
+    if draw.chance(0.3):
+        # the newer SourceArn constraint (§1.5), alone or beside an encryption-context one
+        grant.setdefault("Constraints", {})["SourceArn"] = draw.choice(SOURCE_ARNS)
     if draw.chance(0.5):
         grant["CreationDate"] = draw.choice(
             ("2026-01-01T00:00:00Z", "2026-03-01T11:58:00Z", "2026-03-01T11:55:00Z")
@@ -487,8 +492,19 @@ def _context(draw: Draw, action: str, used: dict[str, list[str]], grants: list[D
         else:
             context[key] = value
     for grant in grants:
-        for pairs in grant.get("Constraints", {}).values():
-            for k, v in pairs.items():
+        for kind, constraint in grant.get("Constraints", {}).items():
+            if kind == "SourceArn":
+                if draw.chance(0.6):
+                    # the constraint's ARN, another one, or it in another case
+                    near = (draw.choice(SOURCE_ARNS), constraint.upper())
+                    context["aws:SourceArn"] = constraint if draw.chance(0.7) else draw.choice(near)
+                if action == "kms:CreateGrant" and draw.chance(0.6):
+                    # the new grant's own SourceArn constraint (§3.1 kms:GrantConstraintSourceArn)
+                    context["kms:GrantConstraintSourceArn"] = (
+                        constraint if draw.chance(0.7) else SOURCE_ARNS[0]
+                    )
+                continue
+            for k, v in constraint.items():
                 if draw.chance(0.6):
                     spelled = k if draw.chance(0.7) else k.swapcase()
                     context[f"kms:EncryptionContext:{spelled}"] = v if draw.chance(0.8) else "other"

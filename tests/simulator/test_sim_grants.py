@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from estate import A, B, Estate, new_key
+from estate import REGION, A, B, Estate, new_key
 
 from kmspolicy.simulator import KMSError
 
@@ -80,6 +80,8 @@ def test_constraints(estate: Estate) -> None:
         {"GranteePrincipal": "s3.amazonaws.com"},
         {"Constraints": {"EncryptionContextSubset": {f"k{i}": "v" for i in range(9)}}},
         {"Constraints": {"Other": {}}},
+        {"Constraints": {"SourceArn": "my-bucket"}},  # not an ARN
+        {"Constraints": {"SourceArn": ["arn:aws:s3:::my-bucket"]}},
         {"Name": "bad name"},
     ],
 )
@@ -95,6 +97,85 @@ def test_constraints_only_on_symmetric_keys(estate: Estate) -> None:
     with pytest.raises(KMSError, match="ValidationException"):
         _grant(estate, key, Operations=["Sign"], Constraints={"EncryptionContextSubset": {"a": "b"}})
     _grant(estate, key, Operations=["Sign", "Verify", "GetPublicKey"])
+
+
+BUCKET = "arn:aws:s3:::app-bucket"
+
+
+def test_source_arn_constraint(estate: Estate) -> None:
+    # reference §1.5 best reading: a grant with a SourceArn constraint is used only by requests whose
+    # aws:SourceArn equals it; CreateGrant takes the constraint (the SDK model's GrantConstraints has it)
+    key = new_key(estate.alice)
+    grant = _grant(estate, key, Constraints={"SourceArn": BUCKET})
+    (entry,) = estate.alice.list_grants(KeyId=key)["Grants"]
+    assert entry["Constraints"] == {"SourceArn": BUCKET}
+    with pytest.raises(KMSError, match="AccessDeniedException"):
+        estate.app.encrypt(KeyId=key, Plaintext=b"p")  # no aws:SourceArn
+    session = estate.world.assume_role(estate.app_role, "s2")
+    for source, allowed in ((BUCKET, True), (BUCKET + "-2", False)):
+        client = estate.world.client(session, REGION, environment={"aws:SourceArn": source})
+        if allowed:
+            client.encrypt(KeyId=key, Plaintext=b"p")
+            assert client.last_decisions[-1][2].determining[0].grant_id == grant["GrantId"]
+        else:
+            with pytest.raises(KMSError, match="AccessDeniedException"):
+                client.encrypt(KeyId=key, Plaintext=b"p")
+
+
+def test_source_arn_constraint_with_context_constraint_and_on_asymmetric_keys(estate: Estate) -> None:
+    # the symmetric-only rule of §1.5 is about encryption-context constraints; both kinds may be combined
+    key = new_key(estate.alice)
+    both = {"SourceArn": BUCKET, "EncryptionContextSubset": {"Project": "alpha"}}
+    _grant(estate, key, Constraints=both)
+    (entry,) = estate.alice.list_grants(KeyId=key)["Grants"]
+    assert entry["Constraints"] == both
+    signing = new_key(estate.alice, KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    _grant(estate, signing, Operations=["Sign"], Constraints={"SourceArn": BUCKET})
+    with pytest.raises(KMSError, match="ValidationException"):
+        _grant(estate, signing, Operations=["Sign"], Constraints={**both})
+
+
+def test_create_grant_sets_grant_constraint_source_arn(estate: Estate) -> None:
+    # §3.1 kms:GrantConstraintSourceArn: the SourceArn constraint of the new grant; absent without one, so
+    # a Deny with ArnNotEquals also refuses grants without the constraint
+    key = new_key(estate.alice)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"ArnNotEquals": {"kms:GrantConstraintSourceArn": BUCKET}},
+            },
+        ],
+    }
+    estate.alice.put_key_policy(KeyId=key, Policy=json.dumps(policy))
+    _grant(estate, key, Constraints={"SourceArn": BUCKET})
+    for refused in ({}, {"Constraints": {"SourceArn": BUCKET + "-2"}}):
+        with pytest.raises(KMSError, match="AccessDeniedException"):
+            _grant(estate, key, **refused)
+    assert estate.alice.last_decisions[-1][2].effect == "EXPLICIT_DENY"
+
+
+def test_child_grant_keeps_the_source_arn_constraint(estate: Estate) -> None:
+    # §1.5 "at least as strict", best reading for SourceArn: the child carries the parent's constraint
+    key = new_key(estate.alice)
+    _grant(estate, key, Operations=["Decrypt", "CreateGrant"], Constraints={"SourceArn": BUCKET})
+    session = estate.world.assume_role(estate.app_role, "s2")
+    app = estate.world.client(session, REGION, environment={"aws:SourceArn": BUCKET})
+    child = {"KeyId": key, "GranteePrincipal": f"arn:aws:iam::{A}:user/alice", "Operations": ["Decrypt"]}
+    app.create_grant(**child, Constraints={"SourceArn": BUCKET})
+    for looser in ({}, {"Constraints": {"SourceArn": BUCKET + "-2"}}):
+        with pytest.raises(KMSError, match="AccessDeniedException"):
+            app.create_grant(**child, **looser)
 
 
 def test_name_makes_create_grant_idempotent_per_key(estate: Estate) -> None:

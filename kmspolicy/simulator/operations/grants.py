@@ -53,23 +53,33 @@ def _principal(call: Call, member: str, *, required: bool) -> str | None:
     return value
 
 
-def _constraints(call: Call, key: KeyRecord) -> dict[str, dict[str, str]] | None:
+_CONTEXT_CONSTRAINTS = ("EncryptionContextEquals", "EncryptionContextSubset")
+# The newer `SourceArn` grant constraint (reference §1.5: the current SDK model's GrantConstraints has it).
+# The symmetric-key-only rule of §1.5 is about encryption-context constraints, so it does not apply to it.
+_SOURCE_ARN = "SourceArn"
+
+
+def _constraints(call: Call, key: KeyRecord) -> dict[str, Any] | None:
     raw = call.p.get("Constraints")
     if raw is None:
         return None
-    if (
-        not isinstance(raw, dict)
-        or not raw
-        or set(raw) - {"EncryptionContextEquals", "EncryptionContextSubset"}
-    ):
+    if not isinstance(raw, dict) or not raw or set(raw) - {*_CONTEXT_CONSTRAINTS, _SOURCE_ARN}:
         raise KMSError(
-            "ValidationException", "`Constraints` takes EncryptionContextEquals or EncryptionContextSubset"
+            "ValidationException",
+            "`Constraints` takes EncryptionContextEquals, EncryptionContextSubset or SourceArn",
         )
-    if key.spec != "SYMMETRIC_DEFAULT":
+    source_arn = raw.get(_SOURCE_ARN)
+    # the reference gives the member no length or pattern; an ARN is the least it must be
+    if _SOURCE_ARN in raw and not (isinstance(source_arn, str) and source_arn.startswith("arn:")):
+        raise KMSError("ValidationException", f"`SourceArn` must be an ARN, not `{source_arn}`")
+    context_kinds = [kind for kind in _CONTEXT_CONSTRAINTS if kind in raw]
+    if context_kinds and key.spec != "SYMMETRIC_DEFAULT":
         raise KMSError(
-            "ValidationException", "grant constraints are allowed only for symmetric encryption keys"
+            "ValidationException",
+            "encryption context constraints are allowed only for symmetric encryption keys",
         )
-    for kind, pairs in raw.items():
+    for kind in context_kinds:
+        pairs = raw[kind]
         if (
             not isinstance(pairs, dict)
             or len(pairs) > 8
@@ -79,7 +89,7 @@ def _constraints(call: Call, key: KeyRecord) -> dict[str, dict[str, str]] | None
                 "ValidationException",
                 f"`{kind}` must map at most 8 strings to values of at most 384 characters",
             )
-    return {k: dict(v) for k, v in raw.items()}
+    return {k: v if k == _SOURCE_ARN else dict(v) for k, v in raw.items()}
 
 
 def _for_aws_resource(call: Call) -> dict[str, Any]:
@@ -116,14 +126,14 @@ def create_grant(call: Call) -> dict[str, Any]:
     }
     if retiring is not None:
         extra["kms:RetiringPrincipal"] = retiring
-    if constraints:
-        kind = (
-            "EncryptionContextEquals"
-            if "EncryptionContextEquals" in constraints
-            else "EncryptionContextSubset"
-        )
+    given = constraints or {}
+    kind = next((k for k in _CONTEXT_CONSTRAINTS if k in given), None)
+    if kind is not None:
         extra["kms:GrantConstraintType"] = kind
-        extra.update(encryption_context_keys(constraints[kind]))
+        extra.update(encryption_context_keys(given[kind]))
+    if _SOURCE_ARN in given:
+        # §3.1: kms:GrantConstraintSourceArn is the SourceArn constraint of the new grant
+        extra["kms:GrantConstraintSourceArn"] = given[_SOURCE_ARN]
     call.authorize("kms:CreateGrant", key, extra=extra, tokens=tokens)
     call.dry_run()
     call.check_state(key)
