@@ -158,7 +158,8 @@ def fingerprint(finding: Finding, sources: SourceSet) -> str:
     else:
         labels, value = _walk(document, finding.span.pointer)
         parts += ["/".join(labels), _canonical(value)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    # surrogatepass: lone surrogates (non-UTF-8 file names, `\ud800` escapes) still hash, stably
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class _Entry(BaseModel):
@@ -201,9 +202,14 @@ def read_baseline(path: Path) -> set[str]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise BaselineError(f"{path}: cannot read the baseline: {error.strerror or error}") from None
+    except json.JSONDecodeError as error:
+        raise BaselineError(
+            f"{path}:{error.lineno}:{error.colno}: not a kmspolicy baseline (not JSON: {error.msg}); "
+            "write one with --write-baseline"
+        ) from None
     except ValueError:  # UnicodeDecodeError is one
         raise BaselineError(
-            f"{path}: not a kmspolicy baseline (not JSON); write one with --write-baseline"
+            f"{path}: not a kmspolicy baseline (not UTF-8 JSON); write one with --write-baseline"
         ) from None
     try:
         body = _BaselineFile.model_validate(raw)

@@ -6,9 +6,11 @@ Exit codes everywhere: 0 clean, 1 findings (lint) or expectation failures (test)
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
+from collections.abc import Iterable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -150,7 +152,7 @@ def lint(
     ] = None,
     baseline: Annotated[Path | None, typer.Option(help="Report only findings not in this baseline.")] = None,
     write_baseline: Annotated[Path | None, typer.Option(help="Write all findings to this baseline.")] = None,
-    max_bytes: Annotated[int, typer.Option(help="Refuse input files larger than this.")] = 10_000_000,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse input files larger than this.")] = 10_000_000,
     color: Annotated[bool | None, typer.Option("--color/--no-color", help="Colour the text output.")] = None,
 ) -> None:
     """Check policies, grants and key configurations against the rule catalogue."""
@@ -164,15 +166,28 @@ def lint(
 
     _check_account(account)
     known_rules = all_rules()
-    for option, selectors in (("--select", select or []), ("--ignore", ignore or [])):
+
+    def unmatched(where: str, selectors: Iterable[str]) -> None:
+        # a selector that picks no rule would silently select, ignore or re-rate nothing
         unknown = [s for s in selectors if not any(configs.matches(s, r.id, r.name) for r in known_rules)]
         if unknown:
             names = ", ".join(f"`{s}`" for s in unknown)
-            _fail(f"option `{option}`: no rule matches {names}; `kmspolicy rules` lists them")
+            _fail(f"{where}: no rule matches {names}; `kmspolicy rules` lists them")
+
+    unmatched("option `--select`", select or [])
+    unmatched("option `--ignore`", ignore or [])
     try:
         found = config if config is not None else configs.find_config(Path.cwd())
+        loaded = configs.load_config(found)
+        for key, selectors in (
+            ("select", loaded.select),
+            ("ignore", loaded.ignore),
+            ("severity", loaded.severity),
+            ("suppressions", [s.rule for s in loaded.suppressions]),
+        ):
+            unmatched(f"{found}: key `{key}`", selectors)
         settings = configs.merge_cli(
-            configs.load_config(found),
+            loaded,
             trusted_accounts=trusted_account or [],
             trusted_orgs=trusted_org or [],
             select=select or [],
@@ -544,9 +559,11 @@ class AnswerFormat(str, Enum):
 
 
 def _review_account(
-    paths: list[str], kind: InputKind | None, account: str | None
+    paths: list[str], kind: InputKind | None, account: str | None, *, json_errors: bool = False
 ) -> tuple[Account, ParseResult]:
-    """Parse the inputs of `access` / `paths` / `diff` into one account; exit 2 on unreadable input."""
+    """Parse the inputs of `access` / `paths` / `diff` into one account; exit 2 on unreadable input,
+    having printed the problems on stderr and, with `json_errors`, as a JSON document on stdout (a
+    pipeline reading JSON must get JSON)."""
     from kmspolicy.parse import parse_paths
     from kmspolicy.parse.context import INPUT_ERROR_RULES
     from kmspolicy.review import merged_account
@@ -556,6 +573,14 @@ def _review_account(
     errors = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
     if errors:
         _print_problems(errors, parsed.sources)
+        if json_errors:
+            located = [(e, parsed.sources.locate(e.span)) for e in errors]
+            problems = [
+                {"file": e.span.file, "line": at.line if at else 1, "column": at.column if at else 1}
+                | {"message": e.message}
+                for e, at in located
+            ]
+            typer.echo(json.dumps({"errors": problems}, indent=2))
         _fail("cannot review: the input could not be read")
     if not parsed.documents:
         _fail(f"cannot review: no policy, template, plan or snapshot found in {', '.join(paths)}")
@@ -591,7 +616,7 @@ def access(
 
     if action is not None:
         _check_action(action, "--action")
-    merged, parsed = _review_account(paths, kind, account)
+    merged, parsed = _review_account(paths, kind, account, json_errors=format is ReviewFormat.json)
     graph = build_graph(
         merged, trusted_accounts=trusted_account or (), trusted_orgs=trusted_org or (), account=account
     )
@@ -639,7 +664,7 @@ def paths(
     from kmspolicy.review.report import render_paths
 
     _check_action(action, "--action")
-    merged, _ = _review_account(inputs, kind, account)
+    merged, _ = _review_account(inputs, kind, account, json_errors=format is AnswerFormat.json)
     graph = build_graph(merged, account=account)
     try:
         answer = find_paths(graph, principal, key, action)
@@ -664,8 +689,9 @@ def diff(
     from kmspolicy.review.diff import diff as compare
     from kmspolicy.review.report import render_diff
 
-    old_account, old_parsed = _review_account([old], kind, account)
-    new_account, new_parsed = _review_account([new], kind, account)
+    as_json = format is AnswerFormat.json
+    old_account, old_parsed = _review_account([old], kind, account, json_errors=as_json)
+    new_account, new_parsed = _review_account([new], kind, account, json_errors=as_json)
     # a whole account against files (or the reverse) compares unlike things; a policy against its
     # get-key-policy form, or a template against a plan, compares what they declare
     snapshots = [
@@ -689,6 +715,11 @@ def diff(
 
 def main() -> None:
     """Console entry point: no traceback ever reaches the user."""
+    # File names that are not UTF-8 (kept as lone surrogates by the OS layer) and `\ud800`-style
+    # escapes in JSON strings cannot be written as UTF-8: show them escaped instead of failing.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except SystemExit:

@@ -174,12 +174,18 @@ def load_config(path: Path | None) -> LintConfig:
     """Read a configuration file; None gives the defaults. Raises `ConfigError` naming file and key."""
     if path is None:
         return _DEFAULTS
+    if path.is_dir():
+        names = f"`{CONFIG_FILE}` or `{PYPROJECT}`"
+        raise ConfigError(f"{path}: is a folder; give the configuration file ({names})")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror or error}") from None
     prefix = ""
     if path.name == PYPROJECT:
         tool = data.get("tool")
@@ -192,7 +198,7 @@ def load_config(path: Path | None) -> LintConfig:
         key = unknown[0]
         close = difflib.get_close_matches(key.replace("-", "_"), _FILE_KEYS, n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else f"; known keys: {', '.join(_FILE_KEYS)}"
-        raise ConfigError(f"{path}: unknown key `{prefix}{key}`{hint}")
+        raise ConfigError(f"{_where(path, text, key)}: unknown key `{prefix}{key}`{hint}")
     try:
         config = LintConfig.model_validate({**data, "root": path.parent.resolve()})
         if config.access_baseline is not None and not config.access_baseline.is_absolute():
@@ -202,7 +208,18 @@ def load_config(path: Path | None) -> LintConfig:
         return config
     except ValidationError as error:
         key, message = _describe(error)
-        raise ConfigError(f"{path}: key `{prefix}{key}`: {message}") from None
+        where = _where(path, text, key.split(".")[0])
+        raise ConfigError(f"{where}: key `{prefix}{key}`: {message}") from None
+
+
+def _where(path: Path, text: str, key: str) -> str:
+    """`file:line:col` of the line that sets a key (TOML's parser gives no positions), else `file`."""
+    found = re.search(rf"^([ \t]*)[\"']?{re.escape(key)}[\"']?[ \t]*[=.]", text, re.MULTILINE)
+    found = found or re.search(rf"^([ \t]*)\[(tool\.kmspolicy\.)?{re.escape(key)}\]", text, re.MULTILINE)
+    if found is None:
+        return str(path)
+    line = text.count("\n", 0, found.start()) + 1
+    return f"{path}:{line}:{len(found.group(1)) + 1}"
 
 
 # Pydantic's error types in the words of a TOML file (no Python type names).

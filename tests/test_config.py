@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -131,7 +132,8 @@ def test_bad_configuration_names_file_and_key(tmp_path: Path, name: str, content
     path.write_text(content)
     with pytest.raises(ConfigError) as error:
         load_config(path)
-    assert str(error.value).startswith(f"{path}: ")
+    # the file, with the line and column of the key where the key is written in it
+    assert re.match(rf"{re.escape(str(path))}(:\d+:\d+)?: ", str(error.value))
     assert expected in str(error.value)
 
 

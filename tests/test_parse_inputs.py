@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import kmspolicy.parse as parse
-from kmspolicy.model import Document, Finding, InputKind, PolicyKind, Unknown
+from kmspolicy.model import Document, Finding, InputKind, PolicyKind, Severity, Unknown
 from kmspolicy.parse import ParseResult, detect_kind, parse_paths, parse_text
 from kmspolicy.parse.context import ReadContext
 from kmspolicy.parse.source import SourceSet, read_file_text
@@ -291,7 +291,22 @@ def test_folders_are_walked_in_order_skipping_hidden_folders_and_other_files(tmp
         "b/z.json",
         "c.tf.json",
     ]
-    assert result.findings == []
+    # the other files are named, not read and not silently skipped
+    assert [(f.severity, f.message) for f in result.findings] == [
+        (
+            Severity.INFO,
+            f"1 file(s) below `{tmp_path}` not read, not JSON or YAML: `{tmp_path / 'notes.txt'}`",
+        )
+    ]
+
+
+def test_a_folder_with_nothing_to_read_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.json").write_text("{}")
+    result = parse_paths([str(tmp_path)])
+    assert result.documents == []
+    assert [(f.rule, f.severity) for f in result.findings] == [("input-error", Severity.ERROR)]
+    assert f"`{tmp_path}` holds no input file" in result.findings[0].message
 
 
 def test_a_folder_given_as_a_file_is_a_finding(tmp_path: Path) -> None:

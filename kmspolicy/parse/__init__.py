@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmspolicy.model import Document, Finding, InputKind, Policy, PolicyKind
+from kmspolicy.model import Document, Finding, InputKind, Policy, PolicyKind, Severity
 from kmspolicy.parse import awscli, cloudformation, snapshot, terraform
 from kmspolicy.parse.context import INPUT_ERROR, ReadContext
 from kmspolicy.parse.policy import describe, read_policy
@@ -130,6 +130,8 @@ _READERS: dict[InputKind, Callable[[object, ReadContext], Document]] = {
 
 def _read_document(obj: object, ctx: ReadContext, kind: InputKind | None) -> Document | None:
     kind = kind or detect_kind(obj)
+    if kind is InputKind.KEY_POLICY and isinstance(obj, dict) and "Policy" in obj and "Statement" not in obj:
+        kind = InputKind.GET_KEY_POLICY  # asked for a key policy, given `aws kms get-key-policy` output
     if kind is None:
         _cannot_tell(obj, ctx)
         return None
@@ -267,7 +269,10 @@ def _parse_paths(
         except OSError:
             folder = None  # missing, or unreadable: `read_file_text` says which
         if folder:
-            inputs.extend(_walk(str(Path(raw)), kind))
+            skipped: list[str] = []
+            found = list(_walk(str(Path(raw)), kind, skipped))
+            inputs.extend(found)
+            _report_walk(raw, found, skipped, result, account)
         elif folder is not None or os.path.lexists(raw):
             inputs.append(_Input(raw, raw))
         else:
@@ -284,8 +289,40 @@ def _parse_paths(
     return result
 
 
-def _walk(root: str, kind: InputKind | None) -> Iterator[_Input]:
-    """Input files below `root` in sorted order; hidden folders (`.git`, `.terraform`) are not entered."""
+def _report_walk(
+    root: str, found: list[_Input], skipped: list[str], result: ParseResult, account: str | None
+) -> None:
+    """A folder with nothing to read is an input error (a CI job pointed at the wrong folder must not
+    pass); files of other types in it are named, not read."""
+    ctx = ReadContext(file=root, sources=result.sources, account=account)
+    if not found:
+        ctx.report(
+            INPUT_ERROR,
+            f"`{root}` holds no input file (`{'`, `'.join(_SUFFIXES)}`)",
+            "",
+            help="point kmspolicy at the policies, templates, plans or snapshot folders to check",
+        )
+    if skipped:
+        shown = ", ".join(f"`{name}`" for name in skipped[:_SKIPPED_SHOWN])
+        more = f" and {len(skipped) - _SKIPPED_SHOWN} more" if len(skipped) > _SKIPPED_SHOWN else ""
+        ctx.report(
+            INPUT_ERROR,
+            f"{len(skipped)} file(s) below `{root}` not read, not JSON or YAML: {shown}{more}",
+            "",
+            severity=Severity.INFO,
+            help="Terraform is read as a plan: `terraform show -json PLAN > plan.json`"
+            if any(name.endswith(".tf") for name in skipped)
+            else "",
+        )
+    result.findings.extend(ctx.findings)
+
+
+_SKIPPED_SHOWN = 5
+
+
+def _walk(root: str, kind: InputKind | None, skipped: list[str]) -> Iterator[_Input]:
+    """Input files below `root` in sorted order; hidden folders (`.git`, `.terraform`) are not entered,
+    and other files below it are added to `skipped`."""
     if kind is InputKind.SNAPSHOT or _is_snapshot(Path(root)):
         yield _Input(root, root, snapshot=True)
         return
@@ -297,9 +334,11 @@ def _walk(root: str, kind: InputKind | None) -> Iterator[_Input]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             if not entry.name.startswith("."):
-                yield from _walk(entry.path, None)
+                yield from _walk(entry.path, None, skipped)
         elif entry.name.lower().endswith(_SUFFIXES):
             yield _Input(entry.path, entry.path)
+        elif not entry.name.startswith("."):
+            skipped.append(entry.path)
 
 
 def _is_snapshot(root: Path) -> bool:

@@ -8,6 +8,7 @@ first). Positions come from `Finding.location` when the driver resolved it, else
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -138,8 +139,11 @@ class _Palette:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _visible(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def _visible(text: str, *, one_line: bool = False) -> str:
+    """Control characters from the input shown as escapes: a terminal must not act on them, and a
+    finding's first line must stay one line (`file:line:col: ...`)."""
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return escaped.replace("\n", "\\n").replace("\t", "\\t") if one_line else escaped
 
 
 def _text(placed: Sequence[_Placed], sources: SourceSet, palette: _Palette) -> str:
@@ -158,7 +162,7 @@ def _text_finding(placed: _Placed, source: list[str], palette: _Palette) -> str:
             palette.severity(finding.severity, finding.severity.value),
             palette.paint("1", finding.id),
             palette.paint("2", finding.rule),
-            _visible(finding.message),
+            _visible(finding.message, one_line=True),
         )
     )
     lines = [head]
@@ -359,7 +363,7 @@ def _uri(file: str) -> str:
             path = Path(path).relative_to(Path.cwd())
         except ValueError:
             return Path(path).as_uri()
-    return quote(path.as_posix(), safe="/")
+    return quote(os.fsencode(path.as_posix()), safe="/")  # a name that is not UTF-8: its own bytes
 
 
 # --------------------------------------------------------------------------- github
