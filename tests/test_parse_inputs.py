@@ -202,10 +202,17 @@ def test_aws_cli_listings_and_rotation_status() -> None:
     )
 
 
-def test_a_truncated_listing_is_noted() -> None:
+def test_a_truncated_listing_is_a_finding_at_its_marker() -> None:
     text = json.dumps({"Grants": [], "NextMarker": "abc", "Truncated": True})
-    [document] = parse_text(text, "grants.json").documents
-    assert any("truncated" in note for note in document.notes)
+    result = parse_text(text, "grants.json")
+    assert len(result.documents) == 1
+    [finding] = result.findings
+    assert (finding.rule, finding.severity, finding.span.pointer) == (
+        "input-error",
+        Severity.MEDIUM,
+        "/NextMarker",
+    )
+    assert "truncated" in finding.message
 
 
 def test_rotation_status_with_a_bare_key_id_keeps_the_arn_unknown() -> None:

@@ -9,8 +9,8 @@ envelopes: which fields each command prints, and what a truncated listing means 
 from __future__ import annotations
 
 from kmspolicy.grammar import GrammarError, parse_arn
-from kmspolicy.model import Alias, Document, Grant, InputKind, Key, Policy, PolicyKind, Unknown
-from kmspolicy.parse.context import SYN_STRUCTURE, ReadContext, pointer_join
+from kmspolicy.model import Alias, Document, Grant, InputKind, Key, Policy, PolicyKind, Severity, Unknown
+from kmspolicy.parse.context import INPUT_ERROR, SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import Record, describe, read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import load_embedded_json
 
@@ -27,9 +27,16 @@ def _envelope(obj: object, ctx: ReadContext, command: str, fields: frozenset[str
 
 
 def _truncated(record: Record, what: str) -> None:
+    """A listing that says more pages follow is incomplete input: what the missing pages hold (a grant to
+    another account, say) cannot be checked, so it is a finding, not a note."""
     if record.boolean("Truncated") or record.string("NextMarker") is not None:
-        record.ctx.notes.append(
-            f"the listing is truncated (`NextMarker` is set): {what} on later pages are not in this file"
+        record.ctx.report(
+            INPUT_ERROR,
+            f"the listing is truncated (`Truncated`/`NextMarker`): {what} on later pages are not in this "
+            "file and were not checked",
+            "/NextMarker" if "NextMarker" in record.obj else "/Truncated",
+            severity=Severity.MEDIUM,
+            help="list every page (the AWS CLI does unless `--max-items` or `--no-paginate` is given)",
         )
 
 

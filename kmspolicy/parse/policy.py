@@ -1108,9 +1108,18 @@ def _read_operations(value: object, ctx: ReadContext, pointer: str) -> tuple[str
             SYN_STRUCTURE, f"field `Operations` must be an array of strings, found {describe(value)}", pointer
         )
         return ()
+    from kmspolicy.catalog import GRANT_OPERATIONS  # the catalogue only where there are grants
+
     operations = []
     for entry, entry_pointer in _entries(value, ctx, pointer, "Operations"):
-        if isinstance(entry, str):
+        if isinstance(entry, str) and entry not in GRANT_OPERATIONS:
+            # CreateGrant refuses it, so a listing never shows it: the input was edited or is not real
+            ctx.report(
+                SYN_STRUCTURE,
+                f"`{entry}` is not a grant operation{_suggest(entry, tuple(sorted(GRANT_OPERATIONS)))}",
+                entry_pointer,
+            )
+        elif isinstance(entry, str):
             operations.append(entry)
         elif isinstance(entry, Unknown):
             _unresolved(ctx, entry_pointer, "a grant operation")
