@@ -634,7 +634,7 @@ def access(
             answers = ask(graph, key=key, principal=principal, action=action)
         except KeyError as error:
             _fail(str(error.args[0]))
-        text = render_access(graph, answers, format.value)  # type: ignore[arg-type]
+        text = render_access(graph, answers, format.value, principal=principal)  # type: ignore[arg-type]
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")

@@ -483,6 +483,8 @@ class IamEntity(Frozen):
     tags: dict[str, str] = Field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
     permission_boundary: Policy | None = None
+    # The boundary attached, also when its document is not in the input (`permission_boundary` None).
+    permission_boundary_arn: str | None = None
     trust_policy: Policy | None = None
     groups: tuple[str, ...] = ()
     span: Span | None = None

@@ -1,9 +1,11 @@
-"""Independent hand-derived account cases for the access graph, `tests/review_cases/adversarial/*.yaml`.
+"""Independent hand-derived account cases for the access graph, `tests/review_cases/adversarial*/*.yaml`.
 
-Each case's answers were derived by hand from `../shared/reference/kms-authorization.md` §1 (and §5.1 for
-AWS managed keys), not from kmspolicy's output. `test_graph.py` globs only the top-level case folder, so
-this module runs these cases with the same loader and the same assertions. Where kmspolicy disagrees with
-the reference, the case stays and is a strict expected failure naming the reason (`KNOWN_WRONG`).
+Each case's answers were derived by hand from `../shared/reference/kms-authorization.md` (and README's
+account-review section), not from kmspolicy's output, by two testers (`adversarial`, `adversarial2`).
+`test_graph.py` globs only the top-level case folder, so this module runs these cases with the same loader
+and the same assertions, one parametrised test over both folders (ids `folder/stem`). Where kmspolicy
+disagrees with the reference, the case stays and is a strict expected failure naming the reason
+(`KNOWN_WRONG`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from kmspolicy.review.cases import AccountCase, load_case
 from kmspolicy.review.graph import AccessGraph, build_graph
 from kmspolicy.review.questions import Reach, access, access_json
 
-CASES_DIR = Path(__file__).parent / "review_cases" / "adversarial"
-CASES = sorted(CASES_DIR.glob("*.yaml"))
+REVIEW_CASES = Path(__file__).parent / "review_cases"
+CASES_DIR = REVIEW_CASES / "adversarial"
+CASES = sorted((*CASES_DIR.glob("*.yaml"), *(REVIEW_CASES / "adversarial2").glob("*.yaml")))
 
-# case stem -> why kmspolicy's answer contradicts the reference (strict xfail: fixing it turns the test red)
+# `folder/stem` -> why kmspolicy's answer contradicts the reference (strict xfail: a fix turns the test red)
 KNOWN_WRONG: dict[str, str] = {}
 
 
@@ -33,13 +36,17 @@ def _reach(graph: AccessGraph, case: AccountCase, key: str, principal: str, acti
     return answers[0].principals[0] if answers else None
 
 
+def _case_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
 def _params() -> list[object]:
     return [
         pytest.param(
             p,
-            id=p.stem,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[p.stem])]
-            if p.stem in KNOWN_WRONG
+            id=_case_id(p),
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[_case_id(p)])]
+            if _case_id(p) in KNOWN_WRONG
             else [],
         )
         for p in CASES

@@ -1,6 +1,7 @@
 """Escalations that need no key policy change: `iam:CreatePolicyVersion` on a customer managed policy in
-force on the caller (or on a role it can assume), and alias changes that satisfy `kms:ResourceAliases` /
-`kms:RequestAlias` conditions; and the managed policy ARNs the snapshot reader keeps for them."""
+force on the caller (or on a role it can assume), alias changes that satisfy `kms:ResourceAliases` /
+`kms:RequestAlias` conditions, tag changes and grants (to the caller or a role it can assume), each
+replayed against the evaluator; and the managed policy ARNs the snapshot reader keeps for them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kmspolicy.evaluate import Target, evaluate
-from kmspolicy.model import Account, Request
+from kmspolicy.model import Account, Grant, GrantConstraints, Request, Span
 from kmspolicy.parse import parse_paths
 from kmspolicy.review.cases import load_case
 from kmspolicy.review.graph import (
@@ -207,3 +208,68 @@ def test_tag_escalations_hold_once_the_tags_change(path: Path) -> None:
         assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
         checked += 1
     assert checked >= 1
+
+
+_GRANT_CASES = [
+    CASES / "create_grant_escalation_to_an_action_asked_later.yaml",
+    *(
+        CASES / f"{stem}.yaml"
+        for stem in (
+            "adversarial2/create_grant_constraint_type_required",
+            "adversarial2/create_grant_to_a_role_it_can_become",
+            "adversarial/create_grant_restricted",
+            "adversarial/external_create_grant_escalation",
+            "adversarial/partner_role_create_grant_escalation",
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("path", _GRANT_CASES, ids=[p.stem for p in _GRANT_CASES])
+def test_grant_escalations_hold_once_the_grant_exists(path: Path) -> None:
+    """Every `kms:CreateGrant` escalation, replayed: the source may create the grant its conditions describe
+    (grantee, operation, and the constraint `kms:GrantConstraintType` asks for, on the encryption context the
+    conditions carry), and with that grant on the key the grantee (the source, or a role it can assume)
+    performs the action, which the source did not hold."""
+    case = load_case(path)
+    graph = build_graph(case.build(path.stem))
+    access(graph, action="kms:DescribeKey")  # an action decided on demand has its escalations too
+    checked = 0
+    for source, arn, data in graph.edges("escalate"):
+        if data["method"] != "kms:CreateGrant":
+            continue
+        conditions = dict(data["conditions"])  # type: ignore[call-overload]
+        actor = graph.actors[source]
+        enabling = actor.request("kms:CreateGrant", arn, conditions)
+        assert evaluate(graph.situation(source, arn), enabling, trace=False).effect == "ALLOW"
+        grantee = next(
+            a for a in graph.actors.values() if a.principal_arn == conditions["kms:GranteePrincipal"]
+        )
+        assert grantee is actor or graph.graph.has_edge(source, grantee.node, key="assume")
+        context = {k: v for k, v in conditions.items() if k.lower().startswith("kms:encryptioncontext:")}
+        pairs = {k.split(":", 2)[2]: str(v) for k, v in context.items()}
+        kind = {k.lower(): v for k, v in conditions.items()}.get("kms:grantconstrainttype")
+        constraints = None
+        if kind is not None:
+            field = (
+                "encryption_context_subset"
+                if kind == "EncryptionContextSubset"
+                else "encryption_context_equals"
+            )
+            constraints = GrantConstraints(**{field: pairs})
+        (operation,) = conditions["kms:GrantOperations"]
+        key = graph.keys[arn]
+        grant = Grant(
+            key_id=key.key_id,
+            grant_id="replayed",
+            grantee_principal=grantee.principal_arn,
+            operations=(operation,),
+            constraints=constraints,
+            span=Span(file="replayed", pointer=""),
+        )
+        target = Target(key=key, grants=(*key.grants, grant), rcps=graph.targets[arn].rcps)
+        request = grantee.request(str(data["action"]), arn, context)
+        assert evaluate(situation_of(grantee.subject, target), request, trace=False).effect == "ALLOW"
+        assert not graph.graph.has_edge(source, arn, key=f"access:{data['action']}")
+        checked += 1
+    assert checked

@@ -42,6 +42,8 @@ def test_case(rule: RuleInfo, case: Case) -> None:
                 continue
             if expected.severity is not None and finding.severity.value != expected.severity:
                 continue
+            if expected.message is not None and expected.message not in finding.message:
+                continue
             del remaining[i]
             break
         else:
@@ -154,3 +156,24 @@ def test_generated_rule_reference_is_current() -> None:
 
     reference = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
     assert reference.read_text(encoding="utf-8") == render(), "run `python -m kmspolicy.rules.docgen`"
+
+
+@pytest.mark.parametrize(
+    ("index", "sid", "label"),
+    [
+        (0, None, "the 1st statement"),
+        (1, None, "the 2nd statement"),
+        (2, None, "the 3rd statement"),
+        (10, None, "the 11th statement"),
+        (11, None, "the 12th statement"),
+        (12, None, "the 13th statement"),
+        (20, None, "the 21st statement"),
+        (111, None, "the 112th statement"),
+        (3, "UseKeys", "statement `UseKeys`"),
+    ],
+)
+def test_statements_are_named_by_sid_else_by_their_position(index: int, sid: str | None, label: str) -> None:
+    from kmspolicy.model import Span, Statement
+    from kmspolicy.rules.statements import statement_label
+
+    assert statement_label(Statement(index=index, sid=sid, span=Span(file="p.json"))) == label

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from kmspolicy.model import (
     Alias,
+    Condition,
     Document,
     Frozen,
     IamEntity,
@@ -165,17 +166,19 @@ class _Template:
         if isinstance(value, list):
             items: list[object] = []
             for index, item in enumerate(value):
-                child = (
-                    None
-                    if place is None
-                    else (pointer_join(place[0], index), pointer_join(place[1], len(items)))
-                )
-                resolved = self.resolve(item, child)
-                if resolved is _NO_VALUE:
+                if place is None:
+                    resolved = self.resolve(item)
+                    if resolved is not _NO_VALUE:
+                        items.append(resolved)
                     continue
-                if child is not None and index != len(items):
-                    self.moves[child[1]] = child[0]
-                items.append(resolved)
+                for source in self._list_item_sources(item, pointer_join(place[0], index)):
+                    at = pointer_join(place[1], len(items))
+                    resolved = self.resolve(source[0], (source[1], at))
+                    if resolved is _NO_VALUE:
+                        continue
+                    if source[1] != pointer_join(place[0], len(items)):
+                        self.moves[at] = source[1]
+                    items.append(resolved)
             return items
         if isinstance(value, dict):
             if len(value) == 1:
@@ -190,6 +193,28 @@ class _Template:
                     members[key] = resolved
             return members
         return value
+
+    def _list_item_sources(self, item: object, pointer: str) -> list[tuple[object, str]]:
+        """What a list item of a document stands for, each with its template pointer: the item, or
+        both branches of an `Fn::If` whose condition is not known before deployment.
+
+        Either branch may deploy, so both are read as items of the list (a statement that only one
+        parameter value deploys is still linted); dropping the whole item would hide the riskier one.
+        """
+        if not (isinstance(item, dict) and len(item) == 1 and "Fn::If" in item):
+            return [(item, pointer)]
+        arg = item["Fn::If"]
+        if not (isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str)):
+            return [(item, pointer)]
+        if arg[0] not in self.conditions or self.condition(arg[0]) is not None:
+            return [(item, pointer)]
+        if f"Condition {arg[0]}" not in self._noted:
+            self._noted.add(f"Condition {arg[0]}")
+            self.ctx.notes.append(
+                f"condition `{arg[0]}` is not known before deployment: both branches of its `Fn::If` "
+                f"list items are read (`{pointer}`)"
+            )
+        return [(arg[1], pointer_join(pointer, "Fn::If", 1)), (arg[2], pointer_join(pointer, "Fn::If", 2))]
 
     def original(self, pointer: str) -> str:
         """The template pointer of a pointer into a resolved value (see `resolve`)."""
@@ -539,11 +564,14 @@ def _moved_value(value: object, original: Callable[[str], str]) -> object:
         return value if pointer == value.pointer else Span(file=value.file, pointer=pointer)
     if isinstance(value, Frozen):
         return _moved(value, original)
-    if isinstance(value, tuple):  # a tuple field, or a named-tuple node (Item, Principal)
+    if isinstance(value, Item | Principal | Condition):  # named tuples that keep their span flat
+        pointer = original(value.pointer)
+        return value if pointer == value.pointer else value._replace(pointer=pointer)
+    if isinstance(value, tuple):
         items = tuple(_moved_value(item, original) for item in value)
         if all(a is b for a, b in zip(items, value, strict=True)):
             return value
-        return type(value)._make(items) if isinstance(value, Item | Principal) else items
+        return items
     return value
 
 
@@ -557,6 +585,7 @@ class _Entity:
     tags: dict[str, str]
     policies: list[Policy] = field(default_factory=list)
     boundary: Policy | None = None
+    boundary_arn: str | None = None
     trust: Policy | None = None
     group_refs: list[object] = field(default_factory=list)
 
@@ -804,7 +833,10 @@ class _Reader:
             else self.flag(props, spec.switch, pointer_join(pointer, "Properties", spec.switch))
         )
         key = self.key_reference(props, spec.key, at)
-        self.consumers.append(consumer(spec, kind, logical, key, switched, self.ctx.span(at)))
+        # A key property left out is reported at the resource's `Type`: its missing pointer would
+        # resolve to whatever property comes first.
+        where = at if spec.key in props else pointer_join(pointer, "Type")
+        self.consumers.append(consumer(spec, kind, logical, key, switched, self.ctx.span(where)))
 
     def bucket(self, logical: str, props: dict[str, object], pointer: str) -> None:
         """One consumer per rule of the bucket's default encryption; SSE-S3 when it has none."""
@@ -947,6 +979,7 @@ class _Reader:
                     f" (`{at('ManagedPolicyArns', index)}`)"
                 )
         if "PermissionsBoundary" in props:
+            entity.boundary_arn = _expression(self.template.resolve(props["PermissionsBoundary"]))
             boundary = self.managed.get(_logical_target(props["PermissionsBoundary"]) or "")
             if boundary is not None:
                 entity.boundary = boundary.model_copy(update={"kind": PolicyKind.BOUNDARY})
@@ -1009,6 +1042,7 @@ class _Reader:
                     tags=entity.tags,
                     policies=tuple(policies),
                     permission_boundary=entity.boundary,
+                    permission_boundary_arn=entity.boundary_arn,
                     trust_policy=entity.trust,
                     groups=tuple(groups),
                     span=self.ctx.span(entity.pointer),

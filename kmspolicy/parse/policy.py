@@ -1116,7 +1116,7 @@ def _read_operations(value: object, ctx: ReadContext, pointer: str) -> tuple[str
             # CreateGrant refuses it, so a listing never shows it: the input was edited or is not real
             ctx.report(
                 SYN_STRUCTURE,
-                f"`{entry}` is not a grant operation{_suggest(entry, tuple(sorted(GRANT_OPERATIONS)))}",
+                f"unknown grant operation `{entry}`{_suggest(entry, tuple(sorted(GRANT_OPERATIONS)))}",
                 entry_pointer,
             )
         elif isinstance(entry, str):

@@ -238,6 +238,7 @@ class _Snapshot:
                         tags=_tag_map(item, "Tags", ("Key", "Value"), ctx, pointer),
                         policies=tuple(policies),
                         permission_boundary=self.boundary(item, managed, ctx, pointer, name),
+                        permission_boundary_arn=_boundary_arn(item),
                         trust_policy=trust,
                         groups=groups,
                         span=ctx.span(pointer),
@@ -334,11 +335,10 @@ class _Snapshot:
     def boundary(
         self, item: dict[str, object], managed: dict[str, Policy], ctx: ReadContext, pointer: str, holder: str
     ) -> Policy | None:
-        boundary = item.get("PermissionsBoundary")
-        arn = boundary.get("PermissionsBoundaryArn") if isinstance(boundary, dict) else None
+        arn = _boundary_arn(item)
         if arn is None:
             return None
-        policy = managed.get(arn) if isinstance(arn, str) else None
+        policy = managed.get(arn)
         if policy is None:
             ctx.notes.append(f"the permissions boundary `{arn}` of `{holder}` is not in `iam.json`")
             return None
@@ -578,6 +578,13 @@ def _strings(container: dict[str, object], name: str, ctx: ReadContext, pointer:
         else:
             ctx.report(SYN_STRUCTURE, f"`{name}` must hold only strings", pointer_join(pointer, name, index))
     return found
+
+
+def _boundary_arn(item: dict[str, object]) -> str | None:
+    """The ARN of the permissions boundary attached to a user or role, whether `iam.json` has it or not."""
+    boundary = item.get("PermissionsBoundary")
+    arn = boundary.get("PermissionsBoundaryArn") if isinstance(boundary, dict) else None
+    return arn if isinstance(arn, str) else None
 
 
 def _tag_map(

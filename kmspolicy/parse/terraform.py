@@ -297,6 +297,7 @@ class _Entity:
     tags: dict[str, str]
     policies: list[Policy] = field(default_factory=list)
     boundary: Policy | None = None
+    boundary_arn: str | None = None
     trust: Policy | None = None
 
 
@@ -419,8 +420,9 @@ class _Reader:
         by_type: dict[str, list[_Resource]] = {}
         for resource in self.resources:
             by_type.setdefault(resource.type if resource.mode == "managed" else "data", []).append(resource)
-        for resource in by_type.get("aws_kms_key", []) + by_type.get("aws_kms_replica_key", []):
-            self.key(resource)
+        for kind in _KEY_TYPES:
+            for resource in by_type.get(kind, []):
+                self.key(resource)
         for resource in by_type.get("aws_kms_key_policy", []):
             self.key_policy(resource)
         for resource in by_type.get("aws_kms_grant", []):
@@ -457,7 +459,8 @@ class _Reader:
         return resource.text("name") or resource.address
 
     def key(self, resource: _Resource) -> None:
-        replica = resource.type == "aws_kms_replica_key"
+        replica = resource.type in ("aws_kms_replica_key", "aws_kms_replica_external_key")
+        external = resource.type in ("aws_kms_external_key", "aws_kms_replica_external_key")
         arn = resource.get("arn")
         # partition, service, region, account of a well-formed ARN; a malformed one is kept but not split
         parts = arn.split(":")[1:5] if isinstance(arn, str) and arn.count(":") >= 5 else None
@@ -465,7 +468,7 @@ class _Reader:
             "policy" in resource.expressions if resource.expressions else resource.text("policy") is not None
         )
         policy = self.policy_attribute(resource, "policy", PolicyKind.KEY, resource.address)
-        enabled = resource.values.get("enabled" if replica else "is_enabled")
+        enabled = resource.values.get("enabled" if replica or external else "is_enabled")
         rotation = resource.values.get("enable_key_rotation")
         fields: dict[str, object] = {
             "arn": arn if isinstance(arn, str | Unknown) else Unknown.trusted(expr=f"{resource.address}.arn"),
@@ -480,14 +483,26 @@ class _Reader:
             "bypass_policy_lockout_safety_check": _flag(
                 resource.values.get("bypass_policy_lockout_safety_check")
             ),
-            "tags": _tags(resource.values.get("tags")),
+            "tags": _tags(resource.values),
             "policy": policy,
             "policy_declared": declared,
             "span": self.ctx.span(resource.pointer),
         }
+        if external:
+            # Imported material expires at `valid_to`; without it, it does not expire. Imported material
+            # never rotates automatically.
+            valid_to = resource.get("valid_to")
+            fields.update(
+                origin="EXTERNAL",
+                expiration_model=(
+                    "KEY_MATERIAL_EXPIRES" if valid_to is not None else "KEY_MATERIAL_DOES_NOT_EXPIRE"
+                ),
+                valid_to=valid_to if isinstance(valid_to, str) else None,
+                rotation_enabled=False,
+            )
         if replica:
             fields.update(multi_region=True, multi_region_key_type="REPLICA")
-            target = self.linked(resource, "primary_key_arn", ("aws_kms_key",), "arn")
+            target = self.linked(resource, "primary_key_arn", ("aws_kms_key", "aws_kms_external_key"), "arn")
             primary = None if target is None else self.keys.get(target.address)
             # Spec, usage and rotation are shared with the primary key.
             for shared in ("key_spec", "key_usage", "rotation_enabled", "rotation_period_days"):
@@ -496,20 +511,24 @@ class _Reader:
         else:
             multi_region = _flag(resource.values.get("multi_region"))
             fields.update(
-                key_spec=resource.text("customer_master_key_spec") or "SYMMETRIC_DEFAULT",
+                key_spec=resource.text("customer_master_key_spec")
+                or resource.text("key_spec")
+                or "SYMMETRIC_DEFAULT",
                 key_usage=resource.text("key_usage") or "ENCRYPT_DECRYPT",
-                origin=_origin(resource),
                 multi_region=bool(multi_region),
                 multi_region_key_type="PRIMARY" if multi_region else None,
-                rotation_enabled=_flag(rotation) if rotation is not None else False,
-                rotation_period_days=_integer(resource.values.get("rotation_period_in_days")),
             )
+            if not external:
+                fields.update(
+                    origin=_origin(resource),
+                    rotation_enabled=_flag(rotation) if rotation is not None else False,
+                    rotation_period_days=_integer(resource.values.get("rotation_period_in_days")),
+                )
         self.keys[resource.address] = fields
 
     def key_for(self, resource: _Resource, attribute: str) -> str | None:
         """The address of the key an attribute refers to."""
-        kinds = ("aws_kms_key", "aws_kms_replica_key")
-        target = self.linked(resource, attribute, kinds, "key_id", "arn", "id")
+        target = self.linked(resource, attribute, _KEY_TYPES, "key_id", "arn", "id")
         return target.address if target is not None and target.address in self.keys else None
 
     def consumer_key(self, resource: _Resource, block: _Block, attribute: str) -> Scalar | None:
@@ -684,7 +703,7 @@ class _Reader:
             path=path,
             account=account,
             arn=resource.text("arn") or f"arn:aws:iam::{account}:{entity_type}{path}{name}",
-            tags=_tags(resource.values.get("tags")),
+            tags=_tags(resource.values),
         )
         self.entities[resource.address] = entity
         if entity_type != "role":
@@ -712,7 +731,10 @@ class _Reader:
         arns = resource.values.get("managed_policy_arns")
         for arn in arns if isinstance(arns, list) else []:
             self.attach_arn(entity, arn, resource)
-        if resource.get("permissions_boundary") is not None:
+        attached = resource.get("permissions_boundary")
+        if attached is not None:
+            if isinstance(attached, str | Unknown):
+                entity.boundary_arn = attached.expr if isinstance(attached, Unknown) else attached
             target = self.linked(resource, "permissions_boundary", ("aws_iam_policy",), "arn")
             boundary = None if target is None else self.managed.get(target.address)
             if boundary is None:
@@ -789,6 +811,7 @@ class _Reader:
                 tags=entity.tags,
                 policies=tuple(entity.policies),
                 permission_boundary=entity.boundary,
+                permission_boundary_arn=entity.boundary_arn,
                 trust_policy=entity.trust,
                 span=self.ctx.span(entity.resource.pointer) if entity.resource is not None else None,
             )
@@ -814,6 +837,10 @@ def _first(value: object) -> dict[str, object]:
     return _nth(value, 0)
 
 
+# The resource types that declare a key (with an imported-material key and its replica).
+_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key", "aws_kms_replica_external_key")
+
+
 def _origin(key: _Resource) -> str:
     """The key's origin as KMS reports it: a key in a custom key store has no AWS_KMS material."""
     if key.get("xks_key_id"):
@@ -831,7 +858,12 @@ def _integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _tags(value: object) -> dict[str, str]:
+def _tags(values: dict[str, object]) -> dict[str, str]:
+    """The tags a resource gets: `tags_all`, which adds the provider's `default_tags` to `tags`, when
+    the plan knows it; else `tags`."""
+    value = values.get("tags_all")
+    if not isinstance(value, dict):
+        value = values.get("tags")
     if not isinstance(value, dict):
         return {}
     return {str(k): str(v) for k, v in value.items() if isinstance(v, str)}

@@ -138,7 +138,7 @@ class _Version:
         """The principals of `actor`'s node that this version's `resource` names one by one (a session of
         a role, an account's root user: `graph.named_callers`)."""
         target = self.roles.get(resource) or self.targets.get(resource)
-        return () if target is None else named_callers(actor, named_on(target))
+        return () if target is None else named_callers(actor, named_on(target, self.account.account_id))
 
     def policies_for(self, node: str, resource: str) -> list[Policy | None]:
         """Every policy that decides `node` calling on `resource`, the SCPs and RCPs included: a condition

@@ -1,19 +1,23 @@
 """The access graph of a whole account: who can do what with each key, directly or by a path.
 
-Nodes are principals (users, roles, groups, one hypothetical principal per external account named
-anywhere, one for the account's organisation, `*` for any other account, service principals), keys
-and aliases. Edges, all decided by `kmspolicy.evaluate` (never by reading a policy a second time):
+Nodes are principals (users, roles, groups, the owner's root user, one hypothetical principal per
+external account named anywhere, as a principal or in a condition on the caller's account, one for the
+account's organisation, `*` for any other account, service principals), keys and aliases. The root user
+(§1.2) has no IAM policies: an account-principal statement allows it directly; it never assumes roles.
+Edges, all decided by `kmspolicy.evaluate` (never by reading a policy a second time):
 
 * `access`   principal -> key: the evaluator allows `action`; `conditions` is the request context that
   made it ALLOW (empty for a plain call) and `refs` the decision's determining statements or grants;
 * `assume`   principal -> role: `sts:AssumeRole`, decided natively by the evaluator from the role's
   trust policy and the caller's identity policies (a caller of another account needs both; one of the
   role's account needs only a trust statement naming it), with `refs` labelled `trust`
-  (`trust_targets`). A trusted account's root user would be let in as for a key: AWS
-  refuses `AssumeRole` with root credentials, which is not modelled; the graph calls as a root user only
-  where a grant names the account (below);
+  (`trust_targets`). AWS refuses `AssumeRole` with root credentials: the owner's root user has no
+  `assume` edges, and the graph calls as another account's root user only where a grant names the
+  account (below);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
-  (`kms:CreateGrant`, `kms:PutKeyPolicy`, `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
+  (`kms:CreateGrant` to itself or to a role it can become, with the constraint a
+  `kms:GrantConstraintType` condition asks for; `kms:PutKeyPolicy` naming itself and its session,
+  `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
   `iam:SetDefaultPolicyVersion` on a customer managed policy in force on itself, its groups or a role it
   can assume (the latter putting one of the policy's other versions in force), `kms:TagResource` /
   `kms:UntagResource` setting a key tag that an ABAC condition asks for, another value or none (which
@@ -31,11 +35,15 @@ principal that it stands for and that a policy or grant names one by one, made a
 on the edge, None otherwise): a session of a role that a `Principal`, `NotPrincipal` or grantee names by
 its session ARN (its name is the choice of whoever assumes the role), or the root user of an account that a
 grant names (`arn:aws:iam::<account>:root`: the evaluator reads such a grant as the root user's, §9 q2,
-so someone in that account holds it under every reading); escalations are searched for a node's own caller.
+so someone in that account holds it under every reading), or, for `*`, a principal of an account that a
+condition on the caller's account admits; escalations are searched for a node's own caller.
 
 External accounts and `*` are hypothetical principals whose own account allows them everything, so
 only the key owner's side limits them; their access is `external` unless the account (or for the
 organisation node, the organisation) is trusted.
+
+The graph is built for `actions` (`DEFAULT_ACTIONS`); any other action on a key is decided, with its
+escalations, when a question asks for it (`AccessGraph.analysed`).
 
 Work is shared: `evaluate_grid` decides once per class of principals that the policies cannot tell
 apart, and keys (and roles, as targets of `sts:AssumeRole`) whose policy, grants, tags, aliases and
@@ -46,6 +54,7 @@ principals are decided on each key itself.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,6 +62,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from kmspolicy.catalog import GRANT_OPERATIONS
+from kmspolicy.catalog import action as catalog_action
 from kmspolicy.conditions import ArnGlob, Glob
 from kmspolicy.evaluate import Subject, Target, compile_policy, evaluate, evaluate_grid, parse_caller
 from kmspolicy.model import (
@@ -62,6 +72,7 @@ from kmspolicy.model import (
     Decision,
     Document,
     Grant,
+    GrantConstraints,
     IamEntity,
     Item,
     Key,
@@ -76,7 +87,7 @@ from kmspolicy.model import (
     StatementRef,
     Unknown,
 )
-from kmspolicy.review.witness import StandIn, contexts_from, direct
+from kmspolicy.review.witness import StandIn, contexts_from, controlled, direct
 
 DEFAULT_ACTIONS: tuple[str, ...] = (
     "kms:Decrypt",
@@ -92,6 +103,7 @@ DEFAULT_ACTIONS: tuple[str, ...] = (
     "kms:TagResource",
 )
 ASSUME = "sts:AssumeRole"
+RETIRE = "kms:RetireGrant"
 IAM_WRITES_ROLE = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
 IAM_WRITES_USER = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
 IAM_WRITES_GROUP = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
@@ -113,7 +125,7 @@ ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
 SESSION_NAME = "kmspolicy-session"
 _WITNESS_LIMIT = 64
 
-NodeKind = Literal["user", "role", "group", "external", "org", "any", "service", "key", "alias"]
+NodeKind = Literal["user", "role", "root", "group", "external", "org", "any", "service", "key", "alias"]
 EdgeKind = Literal["access", "assume", "escalate", "member", "alias"]
 
 _SYNTH = Span(file="<kmspolicy>", pointer="")
@@ -200,6 +212,29 @@ class AccessGraph:
     # explained steps, built once per edge (and per role, who assumes it) however many questions walk
     # them (kmspolicy.review.questions)
     steps: dict[tuple[str, str, str], object] = field(default_factory=dict, repr=False)
+    # decides more actions on the graph as built (`build_graph`); None: the graph answers `actions` only
+    extend: Callable[[tuple[str, ...]], None] | None = field(default=None, repr=False)
+
+    def analysed(self, action: str) -> str:
+        """`action` as the graph's edges spell it, decided first if the graph was built without it: any
+        action on a key of the catalogue can be asked (`build_graph` decides `DEFAULT_ACTIONS`, the
+        rest on demand). Raises `KeyError` (a usage error) for an action the review cannot answer, so
+        that no question is answered `nobody` for an action that was never decided."""
+        if action in self.actions:
+            return action
+        info = catalog_action(action)
+        if info is not None and info.action in self.actions:
+            return info.action
+        if info is None or info.key_less:
+            raise KeyError(
+                f"`{action}` is not an action on a KMS key: the review answers actions on keys only,"
+                " such as `kms:Decrypt` or `kms:DescribeKey`"
+            )
+        if self.extend is None:
+            built = ", ".join(self.actions)
+            raise KeyError(f"`{info.action}` was not decided for this graph (built for {built})")
+        self.extend((info.action,))
+        return info.action
 
     def situation(self, node: str, key_arn: str) -> Situation:
         """The evaluator's situation of `node` calling on `key_arn` (what an access edge was decided in)."""
@@ -386,7 +421,15 @@ def graph_for(
     account = account_of(document)
     if not org_policies:
         account = account.model_copy(update={"scps": (), "rcps": ()})
-    graph = build_graph(account, trusted_accounts=cache_key[1], trusted_orgs=cache_key[2], actions=actions)
+    # the effective-access rules judge the account's IAM principals and other accounts; whether the root
+    # user's break-glass access (§1.2) is theirs to report is the rules' call, so it is left out here
+    graph = build_graph(
+        account,
+        trusted_accounts=cache_key[1],
+        trusted_orgs=cache_key[2],
+        actions=actions,
+        root_user=False,
+    )
     _BY_DOCUMENT[cache_key] = (document, graph)
     return graph
 
@@ -408,19 +451,33 @@ def build_graph(
     trusted_orgs: Iterable[str] = (),
     account: str | None = None,
     escalation: bool = True,
+    root_user: bool = True,
 ) -> AccessGraph:
-    """Build the access graph of an account snapshot (or of the resources an input declares)."""
+    """Build the access graph of an account snapshot (or of the resources an input declares).
+
+    `actions` are decided now, any other action on a key when a question asks for it
+    (`AccessGraph.analysed`). `root_user`: whether the owner's root user is a node (§1.2)."""
     acct = account_of(source, account=account)
-    builder = _Builder(acct, tuple(actions), frozenset(trusted_accounts), frozenset(trusted_orgs))
+    builder = _Builder(
+        acct, tuple(actions), frozenset(trusted_accounts), frozenset(trusted_orgs), root_user=root_user
+    )
     builder.run(escalation)
+    builder.result.extend = builder.extend
     return builder.result
 
 
 class _Builder:
     def __init__(
-        self, account: Account, actions: tuple[str, ...], trusted: frozenset[str], orgs: frozenset[str]
+        self,
+        account: Account,
+        actions: tuple[str, ...],
+        trusted: frozenset[str],
+        orgs: frozenset[str],
+        *,
+        root_user: bool = True,
     ) -> None:
         self.account = account
+        self.root_user = root_user
         self.owner = account.account_id or "111122223333"
         self.trusted = trusted | {self.owner}
         self.orgs = orgs
@@ -444,15 +501,49 @@ class _Builder:
         ] = {}
         self._kept: list[object] = []  # changed targets that caches above know by identity
         self._named: dict[int, tuple[Target, NamedOn]] = {}
+        self.escalation = False
+        self._become: dict[str, list[Actor]] = {}
+        self._variables: dict[int, tuple[Policy, bool]] = {}
 
     # -- nodes
 
     def run(self, escalation: bool) -> None:
+        self.escalation = escalation
         self.nodes()
-        self._access(list(self.actors.values()), self.keys, self.actions, self._add_access)
+        self._key_access(self.actions)
         self._trust()
         if escalation:
-            self._escalations()
+            self._escalations(self.actions)
+        self._release()
+
+    def _release(self) -> None:
+        """Drop the caches of one round of decisions, and what each node holds (the graph's access edges say
+        it again): the graph keeps the builder for actions asked later (`extend`), which need not hold a
+        whole account's situations, witnesses and holdings meanwhile."""
+        self.held.clear()
+        for cache in (
+            self._situations,
+            self._contexts,
+            self._classes,
+            self._named,
+            self._variables,
+            self._become,
+        ):
+            cache.clear()
+        self._kept.clear()
+
+    def extend(self, actions: tuple[str, ...]) -> None:
+        """Decide `actions` too, with their escalations (those enabled by the actions decided already)."""
+        new = tuple(a for a in dict.fromkeys(actions) if a not in self.actions)
+        if not new:
+            return
+        self.actions = self.result.actions = (*self.actions, *new)
+        for source, arn, data in self.result.edges("access"):
+            self.held[(source, arn)].add(str(data["action"]))
+        self._key_access(new)
+        if self.escalation:
+            self._escalations(new)
+        self._release()
 
     def nodes(self) -> None:
         for entity in self.account.principals:
@@ -467,7 +558,9 @@ class _Builder:
                 permission_boundary=entity.permission_boundary,
                 scps=self.scps if entity.account == self.owner else None,
                 caller_tags=tuple(sorted(entity.tags.items())),
-                caller_org_id=self.account.org_id,
+                # the organisation is the owner's: another account's principal is in it only when the
+                # input says so, which it cannot yet (§3.3)
+                caller_org_id=self.account.org_id if entity.account == self.owner else None,
             )
             self._actor(
                 Actor(
@@ -519,6 +612,7 @@ class _Builder:
             named_accounts.add(parts[4])
             if not value.endswith(":root") and ":iam::" in value:
                 self._external(value, parts[4], value.rsplit("/", 1)[-1])
+        named_accounts |= self._accounts_in_conditions() - {self.owner}
         for other in sorted(named_accounts):
             self._external(
                 f"arn:aws:iam::{other}:root",
@@ -527,12 +621,19 @@ class _Builder:
                 principal=f"arn:aws:iam::{other}:role/{ANY_PRINCIPAL_NAME}",
             )
         known = {self.owner, *named_accounts}
+        # the root user has no IAM policies and needs none: an account-principal statement is a direct allow
+        # for it (§1.2, §9 q22); SCPs still bind it
+        root = f"arn:aws:iam::{self.owner}:root"
+        if self.root_user:
+            subject = Subject(principal=root, scps=self.scps, caller_org_id=self.account.org_id)
+            self._actor(Actor(root, "root", subject, self.owner, False, f"root user of {self.owner}"))
         if not any(e.type != "group" for e in self.account.principals):
-            # no IAM in the input (a bare key policy, a template of keys): stand for the owner's principals
+            # no IAM in the input (a bare key policy, a template of keys): stand for the owner's principals,
+            # each with an identity policy allowing what it asks (the account statement delegates to IAM)
             self._external(
-                f"arn:aws:iam::{self.owner}:root",
+                f"account:{self.owner}",
                 self.owner,
-                f"any principal in {self.owner}",
+                f"any principal in {self.owner} that its IAM policies allow",
                 principal=f"arn:aws:iam::{self.owner}:role/{ANY_PRINCIPAL_NAME}",
             )
         if self.account.org_id:
@@ -571,6 +672,16 @@ class _Builder:
             for alias in key.aliases:
                 self.g.add_node(alias, kind="alias", label=alias, account=key.account, external=False)
                 self.g.add_edge(alias, arn, kind="alias")
+
+    def _accounts_in_conditions(self) -> set[str]:
+        """The accounts that key and trust policies admit by a condition on the caller's account
+        (`Principal: *` with `kms:CallerAccount` or `aws:PrincipalAccount`, §3.1): each gets a stand-in
+        like an account named as a principal."""
+        policies = (
+            *(k.policy for k in self.keys.values()),
+            *(e.trust_policy for e in self.account.principals),
+        )
+        return {a for p in policies if p is not None for a in _caller_accounts(p)}
 
     def _external(self, node: str, account: str, label: str, *, principal: str | None = None) -> None:
         own = account == self.owner
@@ -613,6 +724,48 @@ class _Builder:
                 yield from _principal_pairs(entity.trust_policy)
 
     # -- key access
+
+    def _key_access(self, actions: tuple[str, ...]) -> None:
+        # a RetireGrant request names its grant: decided grant by grant (`_retirements`)
+        named = tuple(a for a in actions if a != RETIRE)
+        self._access(list(self.actors.values()), self.keys, named, self._add_access)
+        if RETIRE in actions:
+            self._retirements()
+
+    def _retirements(self) -> None:
+        """`kms:RetireGrant` names one grant, which decides who may retire it (its grantee if it lists
+        `RetireGrant`, its retiring principal, or the root user or IAM of an account that may retire it:
+        the issuing account, a retiring account, §1.5); a key policy never allows it. So each grant of each
+        key is asked for by the callers it could allow: those it names, and those of those accounts whose
+        root user they are or whose identity policies cover the action."""
+        by_iam: dict[str | None, list[Actor]] = defaultdict(list)
+        for actor in self.actors.values():
+            if actor.kind == "root" or _covers(actor, (RETIRE,)):
+                by_iam[actor.account].append(actor)
+        by_name: dict[str, list[Actor]] = defaultdict(list)
+        for actor in self.actors.values():
+            by_name[_principal_name(actor.subject.principal)].append(actor)
+        for arn, key in self.keys.items():
+            target = self.targets[arn]
+            callers: dict[str, Actor] = {}
+            for grant in key.grants:
+                named = (grant.grantee_principal, grant.retiring_principal)
+                accounts = {_account_of(v) for v in (grant.issuing_account, grant.retiring_principal)}
+                for actor in (
+                    *(a for n in named if isinstance(n, str) for a in by_name.get(_principal_name(n), ())),
+                    *(a for account in accounts if account for a in by_iam.get(account, ())),
+                ):
+                    callers[actor.node] = actor
+            for actor in callers.values():
+                if RETIRE in self.held.get((actor.node, arn), ()):
+                    continue
+                situation = self._situation_of(actor.subject, target)
+                for grant in key.grants:
+                    request = actor.request(RETIRE, arn).model_copy(update={"grant_id": grant.grant_id})
+                    decision = evaluate(situation, request, trace=False)
+                    if decision.effect == "ALLOW":
+                        self._add_access(actor, arn, RETIRE, decision, {}, None)
+                        break
 
     def _key_classes(self, keys: dict[str, Key], targets: dict[str, Target]) -> dict[str, list[str]]:
         """Representative key ARN -> the keys it stands for (itself first).
@@ -767,16 +920,19 @@ class _Builder:
             else:
                 denied[(id(decision), action, actors[s].org_unknown, actors[s].sent)].append(s)
         for (_, action, _, _), group in denied.items():
-            actor = actors[group[0]]
-            contexts = self._witness_contexts(actor, target, action)
-            situation = self._situation_of(actor.subject, target)
-            for context in contexts:
-                request = actor.request(action, rep, context)
-                decision = evaluate(situation, request, trace=False)
-                if decision.effect == "ALLOW":
-                    for s in group:
-                        emit(s, action, decision, context, None)
-                    break
+            # a policy variable (`${aws:username}`) makes witness values the caller's own: one at a time
+            own_values = self._variables_in(actors[group[0]], target)
+            for alike in [[s] for s in group] if own_values else [group]:
+                actor = actors[alike[0]]
+                contexts = self._witness_contexts(actor, target, action)
+                situation = self._situation_of(actor.subject, target)
+                for context in contexts:
+                    request = actor.request(action, rep, context)
+                    decision = evaluate(situation, request, trace=False)
+                    if decision.effect == "ALLOW":
+                        for s in alike:
+                            emit(s, action, decision, context, None)
+                        break
         # principals of a node that the target names one by one (a session of a role, an account's root
         # user): tried only where the node's own caller is denied
         for s in chosen:
@@ -785,23 +941,41 @@ class _Builder:
                 if (s, action) not in allowed:
                     self._decide_callers(actors[s], s, target, rep, action, callers, emit)
 
-    def _witness_contexts(self, actor: Actor, target: Target, action: str) -> list[dict[str, ContextValue]]:
-        """The witness contexts of `actor` denied `action` on `target` (`_witnesses`), built once for all
-        callers with the same policies."""
-        subject = actor.subject
-        # an SCP or RCP condition can be the only one that asks for a value (a Deny unless
-        # `aws:SourceVpce` is ...): its values are witnesses too
+    def _deciding(self, subject: Subject, target: Target) -> tuple[Policy | None, ...]:
+        """The policies whose conditions decide `subject` calling on `target`: an SCP or RCP condition can
+        be the only one that asks for a value (a Deny unless `aws:SourceVpce` is ...)."""
         org = (*level_policies(subject.scps), *level_policies(target.rcps))
-        policies = (
+        return (
             target.key_policy or target.key.policy,
             *subject.identity_policies,
             subject.permission_boundary,
             *org,
         )
+
+    def _variables_in(self, actor: Actor, target: Target) -> bool:
+        """Whether a condition of the policies deciding `actor` on `target` asks for a value that the caller
+        sets with a policy variable in it (`_has_variables`)."""
+        found = False
+        for policy in self._deciding(actor.subject, target):
+            if policy is None:
+                continue
+            cached = self._variables.get(id(policy))
+            if cached is None or cached[0] is not policy:
+                cached = self._variables[id(policy)] = (policy, _has_variables(policy))
+            found = found or cached[1]
+        return found
+
+    def _witness_contexts(self, actor: Actor, target: Target, action: str) -> list[dict[str, ContextValue]]:
+        """The witness contexts of `actor` denied `action` on `target` (`_witnesses`), built once for all
+        callers with the same policies (and, where a policy variable makes them the caller's own, the same
+        principal and tags)."""
+        subject = actor.subject
+        policies = self._deciding(subject, target)
+        personal = bool(target.grants) or self._variables_in(actor, target)
         signature = (
             id(target),
             action,
-            subject.principal if target.grants else None,
+            (subject.principal, subject.caller_tags) if personal else None,
             actor.org_unknown,
             *(id(p) for p in policies),
         )
@@ -809,7 +983,13 @@ class _Builder:
         if contexts is None:
             stand_in = self.stand_in if actor.org_unknown else None
             contexts = _witnesses(
-                policies, target.grants, action, subject.principal, target.key.aliases, stand_in
+                policies,
+                target.grants,
+                action,
+                subject.principal,
+                target.key.aliases,
+                stand_in,
+                dict(subject.caller_tags),
             )
             self._contexts[signature] = contexts
         return contexts
@@ -817,7 +997,7 @@ class _Builder:
     def _callers(self, actor: Actor, target: Target) -> tuple[str, ...]:
         cached = self._named.get(id(target))
         if cached is None or cached[0] is not target:
-            cached = self._named[id(target)] = (target, named_on(target))
+            cached = self._named[id(target)] = (target, named_on(target, self.owner))
         return named_callers(actor, cached[1])
 
     def _decide_callers(
@@ -907,7 +1087,8 @@ class _Builder:
                 or any(compile_policy(p).for_action(ASSUME) for p in actor.subject.identity_policies)
             )
 
-        callers = [a for a in self.actors.values() if may_assume(a)]
+        # AWS refuses sts:AssumeRole with root-user credentials
+        callers = [a for a in self.actors.values() if a.kind != "root" and may_assume(a)]
         role_keys = {arn: t.key for arn, t in role_targets.items()}
 
         def add(
@@ -936,8 +1117,13 @@ class _Builder:
 
     # -- escalation
 
-    def _escalations(self) -> None:
-        internal = [a for a in self.actors.values() if a.kind in ("user", "role")]
+    def _escalations(self, actions: tuple[str, ...]) -> None:
+        """The escalations to `actions` (the enabling actions are those decided already); retiring a grant
+        is not one (a grant to oneself listing `RetireGrant` retires only that grant)."""
+        actions = tuple(a for a in actions if a != RETIRE)
+        if not actions:
+            return
+        internal = [a for a in self.actors.values() if a.kind in ("user", "role", "root")]
         # whoever holds CreateGrant may grant itself any operation (§1.5): other accounts too, as
         # CreateGrant works cross-account; the evaluator says which of the rest they hold
         outsiders = [a for a in self.actors.values() if a.kind in ("external", "any", "org")]
@@ -954,13 +1140,13 @@ class _Builder:
             for arn in self.keys:
                 held = self.held.get((actor.node, arn), set())
                 if "kms:CreateGrant" in held:
-                    self._by_grant(actor, arn, held)
+                    self._by_grant(actor, arn, held, actions)
                 if "kms:PutKeyPolicy" in held:
-                    self._by_key_policy(actor, arn, held)
+                    self._by_key_policy(actor, arn, held, actions)
                 if reads and (covered or tag_named[arn]):
-                    self._by_tag(actor, arn, held, reads, covered | tag_named[arn])
-        self._by_alias(internal)
-        self._by_iam_write(internal)
+                    self._by_tag(actor, arn, held, reads, covered | tag_named[arn], actions)
+        self._by_alias(internal, actions)
+        self._by_iam_write(internal, actions)
 
     def _escalate(
         self,
@@ -989,25 +1175,65 @@ class _Builder:
             external=actor.external,
         )
 
-    def _by_grant(self, actor: Actor, arn: str, held: set[str]) -> None:
+    def _by_grant(self, actor: Actor, arn: str, held: set[str], actions: tuple[str, ...]) -> None:
+        """A grant for `action` that the actor may create, to itself or to a role it can become (§1.5: a
+        `kms:GranteePrincipal` condition may pin the grantee to such a role), after which that grantee can
+        perform it."""
         target = self.targets[arn]
         situation = situation_of(actor.subject, target)
         bases = self._self_grant_contexts(actor, target)
-        for action in self.actions:
+        grantees = [actor, *self._pinned_grantees(actor, target)]
+        for action in actions:
             operation = action.split(":", 1)[1]
             if action in held or operation not in GRANT_OPERATIONS:
                 continue
-            for base in bases:
-                # a role grants its role ARN, which stands for all its sessions (§1.5 grantee)
+            # a role it can become that holds the action already is no escalation
+            chosen = [g for g in grantees if g is actor or action not in self.held.get((g.node, arn), ())]
+            for grantee, base in itertools.product(chosen, bases):
+                # a role is granted by its role ARN, which stands for all its sessions (§1.5 grantee)
                 context = {
-                    **base,
+                    **{k: v for k, v in base.items() if k.lower() not in _GRANT_REQUEST_KEYS},
                     "kms:GrantOperations": (operation,),
-                    "kms:GranteePrincipal": actor.principal_arn,
+                    "kms:GranteePrincipal": grantee.principal_arn,
                 }
                 enabling = evaluate(situation, actor.request("kms:CreateGrant", arn, context), trace=False)
-                if enabling.effect == "ALLOW":
-                    self._with_grant(actor, arn, action, enabling, context)
+                if enabling.effect == "ALLOW" and self._with_grant(
+                    actor, grantee, arn, action, enabling, context
+                ):
                     break
+
+    def _pinned_grantees(self, actor: Actor, target: Target) -> list[Actor]:
+        """The roles `actor` can become that a `kms:GranteePrincipal` condition deciding its CreateGrant
+        names (pattern or not): elsewhere a grant to itself is allowed exactly when one to them is."""
+        patterns = [
+            ArnGlob(value)
+            for policy in self._deciding(actor.subject, target)
+            if policy is not None
+            for compiled in compile_policy(policy).for_action("kms:CreateGrant")
+            for condition in compiled.statement.conditions
+            if condition.key_lower == "kms:granteeprincipal"
+            for value in condition.values
+            if isinstance(value, str)
+        ]
+        if not patterns:
+            return []
+        return [r for r in self._becomes(actor) if any(p.match(r.principal_arn) for p in patterns)]
+
+    def _becomes(self, actor: Actor) -> list[Actor]:
+        """The roles `actor` can become, directly or by a chain of `assume` edges (its own caller's)."""
+        found = self._become.get(actor.node)
+        if found is not None:
+            return found
+        reached: dict[str, None] = {}
+        frontier = [actor.node]
+        while frontier:
+            for _, role, data in self.g.out_edges(frontier.pop(), data=True):
+                if data["kind"] == "assume" and data["caller"] is None and role not in reached:
+                    reached[role] = None
+                    frontier.append(role)
+        found = [self.actors[r] for r in reached if r in self.actors and r != actor.node]
+        self._become[actor.node] = found
+        return found
 
     def _self_grant_contexts(self, actor: Actor, target: Target) -> list[dict[str, ContextValue]]:
         """The contexts to try a CreateGrant to itself with, besides the grant's own keys: what made the
@@ -1021,48 +1247,64 @@ class _Builder:
         if direct([base]):
             return [base]
         subject = actor.subject
-        org = (*level_policies(subject.scps), *level_policies(target.rcps))
-        policies = (
-            target.key_policy or target.key.policy,
-            *subject.identity_policies,
-            subject.permission_boundary,
-            *org,
+        policies = self._deciding(subject, target)
+        found = _witnesses(
+            policies,
+            target.grants,
+            "kms:CreateGrant",
+            subject.principal,
+            target.key.aliases,
+            tags=dict(subject.caller_tags),
         )
-        found = _witnesses(policies, target.grants, "kms:CreateGrant", subject.principal, target.key.aliases)
         return direct([{}, *found])
 
     def _with_grant(
-        self, actor: Actor, arn: str, action: str, enabling: Decision, context: dict[str, ContextValue]
-    ) -> None:
+        self,
+        actor: Actor,
+        grantee: Actor,
+        arn: str,
+        action: str,
+        enabling: Decision,
+        context: dict[str, ContextValue],
+    ) -> bool:
+        """The grant that `context` describes (its constraint too, when the CreateGrant request names a
+        `kms:GrantConstraintType`) added to the key: whether `grantee` can then perform `action` (with the
+        encryption context the constraint asks for), recorded as the actor's escalation."""
         key = self.keys[arn]
+        constraints, used = _grant_constraint(context)
         grant = Grant(
             key_id=key.key_id,
             grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
-            grantee_principal=actor.principal_arn,
+            grantee_principal=grantee.principal_arn,
             operations=(action.split(":", 1)[1],),
+            constraints=constraints,
             span=_SYNTH,
         )
         changed = Target(key=key, grants=(*key.grants, grant), rcps=self.targets[arn].rcps)
         gained = evaluate(
-            situation_of(actor.subject, changed),
-            self.result.request(actor.node, action, arn, {}),
-            trace=False,
+            situation_of(grantee.subject, changed), grantee.request(action, arn, used), trace=False
         )
-        if gained.effect == "ALLOW":
-            self._escalate(
-                actor, arn, action, "kms:CreateGrant", "a grant to itself", enabling, gained, context
-            )
+        if gained.effect != "ALLOW":
+            return False
+        via = (
+            "a grant to itself" if grantee is actor else f"a grant to `{grantee.label}`, a role it can become"
+        )
+        if constraints is not None:
+            via += ", constrained to the encryption context it then sends"
+        self._escalate(actor, arn, action, "kms:CreateGrant", via, enabling, gained, {**context, **used})
+        return True
 
-    def _by_key_policy(self, actor: Actor, arn: str, held: set[str]) -> None:
+    def _by_key_policy(self, actor: Actor, arn: str, held: set[str], actions: tuple[str, ...]) -> None:
         key = self.keys[arn]
         enabling = self._held_decision(actor, arn, "kms:PutKeyPolicy")
+        # a role's session ARN too: a key policy naming the role ARN is limited by the role's permissions
+        # boundary and session policies, one naming the session ARN is not (§1.3 caveat)
+        named = dict.fromkeys((actor.principal_arn, actor.subject.principal))
         statement = Statement(
             index=0,
             sid="kmspolicy-added",
             effect="Allow",
-            principal=(
-                Principal(type="AWS", value=actor.principal_arn, raw=actor.principal_arn, span=_SYNTH),
-            ),
+            principal=tuple(Principal(type="AWS", value=v, raw=v, span=_SYNTH) for v in named),
             action=(Item(value="kms:*", span=_SYNTH),),
             resource=(Item(value="*", span=_SYNTH),),
             span=_SYNTH,
@@ -1076,7 +1318,7 @@ class _Builder:
             key=key.model_copy(update={"policy": policy}), grants=key.grants, rcps=self.targets[arn].rcps
         )
         situation = situation_of(actor.subject, changed)
-        for action in self.actions:
+        for action in actions:
             if action in held:
                 continue
             gained = evaluate(situation, self.result.request(actor.node, action, arn, {}), trace=False)
@@ -1104,7 +1346,13 @@ class _Builder:
         return _tag_reads(policies, "aws:resourcetag/", dict(s.caller_tags))
 
     def _by_tag(
-        self, actor: Actor, arn: str, held: set[str], reads: dict[str, list[str]], methods: frozenset[str]
+        self,
+        actor: Actor,
+        arn: str,
+        held: set[str],
+        reads: dict[str, list[str]],
+        methods: frozenset[str],
+        actions: tuple[str, ...],
     ) -> None:
         """A principal that can tag or untag the key, after which a condition on `aws:ResourceTag/<tag>`
         that it `reads` holds: an Allow asking for a value (its own tag's, for `${aws:PrincipalTag/T}`), or
@@ -1125,7 +1373,7 @@ class _Builder:
                 continue
             changed = Target(key=key.model_copy(update={"tags": tags}), grants=key.grants, rcps=target.rcps)
             after = situation_of(actor.subject, changed)
-            for action in self.actions:
+            for action in actions:
                 if action in held or (action, method) in done:
                     continue
                 gained = evaluate(after, actor.request(action, arn), trace=False)
@@ -1133,7 +1381,7 @@ class _Builder:
                     done.add((action, method))
                     self._escalate(actor, arn, action, method, change.said, enabling, gained, change.context)
 
-    def _by_alias(self, internal: list[Actor]) -> None:
+    def _by_alias(self, internal: list[Actor], actions: tuple[str, ...]) -> None:
         """A principal that can point an alias at a key, where a `kms:ResourceAliases` or `kms:RequestAlias`
         condition asks for that alias (ABAC by alias, §1.9). The alias names tried are those the
         conditions write (a wildcard filled in) and the account's aliases they match."""
@@ -1158,10 +1406,14 @@ class _Builder:
                 if _valid_alias(name):
                     wanted[name].append(actor)
         for name, actors in sorted(wanted.items()):
-            self._with_alias(name, actors, existing)
+            self._with_alias(name, actors, existing, actions)
 
     def _with_alias(
-        self, name: str, actors: list[Actor], existing: dict[tuple[str | None, str | None, str], str]
+        self,
+        name: str,
+        actors: list[Actor],
+        existing: dict[tuple[str | None, str | None, str], str],
+        actions: tuple[str, ...],
     ) -> None:
         """`name` pointed at each key it is not on: what `actors` gain there (all decided in one grid, keys
         alike in one class), and whether they may make the change: `kms:CreateAlias` on the alias and the
@@ -1190,7 +1442,7 @@ class _Builder:
             if caller is None and action not in held and actor.account == keys[arn].account:
                 gains[(index[id(actor)], arn)].append((action, decision, context))
 
-        self._access(actors, keys, self.actions, add, targets)
+        self._access(actors, keys, actions, add, targets)
         if not gains:
             return
         callers = sorted({i for i, _ in gains})
@@ -1229,7 +1481,7 @@ class _Builder:
             for action, gained, context in found:
                 self._escalate(actors[i], arn, action, method, f"alias `{name}`", enabling, gained, context)
 
-    def _by_iam_write(self, internal: list[Actor]) -> None:
+    def _by_iam_write(self, internal: list[Actor], actions: tuple[str, ...]) -> None:
         """A principal that can change the identity policies in force on itself, or on a role it can assume:
         by writing that entity's policies or a new default version of a customer managed policy in force
         on it (a policy allowing everything), or by making another version of such a policy the default
@@ -1290,7 +1542,7 @@ class _Builder:
                     )
                     if found is not None:
                         enabled.append((writer, rewrite, *found))
-        gained = self._gains_with_rewrites(list({r.name: r for _, r, _, _ in enabled}.values()))
+        gained = self._gains_with_rewrites(list({r.name: r for _, r, _, _ in enabled}.values()), actions)
         for writer, rewrite, method, decision in enabled:
             for arn, action, after in gained.get(rewrite.name, ()):
                 context = dict(rewrite.context)
@@ -1328,7 +1580,9 @@ class _Builder:
                     tuple(change.context.items()),
                 )
 
-    def _gains_with_rewrites(self, rewrites: list[_Rewrite]) -> dict[str, list[tuple[str, str, Decision]]]:
+    def _gains_with_rewrites(
+        self, rewrites: list[_Rewrite], actions: tuple[str, ...]
+    ) -> dict[str, list[tuple[str, str, Decision]]]:
         """What each rewrite's victim could do with the rewrite's policy in force (in place of the policy
         rewritten, if any), beyond what it does now; all in one grid, so that victims with the same
         policies are decided once."""
@@ -1360,7 +1614,7 @@ class _Builder:
                 found.setdefault(names[id(actor)], []).append((arn, action, decision))
 
         if hypothetical:
-            self._access(hypothetical, self.keys, self.actions, add)
+            self._access(hypothetical, self.keys, actions, add)
         return found
 
 
@@ -1418,14 +1672,17 @@ def _rewrites(victim: Actor, groups: Iterable[str]) -> Iterator[_Rewrite]:
             yield _Rewrite(victim, arn, (IAM_SET_DEFAULT_VERSION,), policy, via, version)
 
 
-# the role sessions a target names, by (account, role name), and the accounts its grants name
-NamedOn = tuple[dict[tuple[str, str], tuple[str, ...]], frozenset[str]]
+# the role sessions a target names, by (account, role name), the accounts its grants name, and the
+# accounts its policy admits by a condition on the caller's account
+NamedOn = tuple[dict[tuple[str, str], tuple[str, ...]], frozenset[str], frozenset[str]]
 
 
-def named_on(target: Target) -> NamedOn:
+def named_on(target: Target, owner: str | None = None) -> NamedOn:
     """The role sessions that the `Principal` and `NotPrincipal` elements of a target's policy (a key
-    policy, a trust policy) and its grants' grantees name, by (account, role name); and the accounts that
-    its grants name (as `arn:aws:iam::<account>:root`)."""
+    policy, a trust policy) and its grants' grantees name, by (account, role name); the accounts that
+    its grants name (as `arn:aws:iam::<account>:root`); and the accounts that its policy's conditions on
+    the caller's account name (`_caller_accounts`), other than the key's and the `owner`'s (whose
+    principals are described or stood for apart from `*`)."""
     policy = target.key_policy or target.key.policy
     values = list(_principal_values(policy)) if policy is not None else []
     grantees = [g.grantee_principal for g in target.grants if isinstance(g.grantee_principal, str)]
@@ -1436,7 +1693,8 @@ def named_on(target: Target) -> NamedOn:
         if named.kind == "session" and named.arn not in sessions[role]:
             sessions[role].append(named.arn)
     accounts = frozenset(c.arn for c in map(parse_caller, grantees) if c.kind == "root")
-    return {k: tuple(v) for k, v in sessions.items()}, accounts
+    pinned = frozenset(_caller_accounts(policy) if policy is not None else ()) - {target.key.account, owner}
+    return {k: tuple(v) for k, v in sessions.items()}, accounts, pinned
 
 
 def named_callers(actor: Actor, named: NamedOn) -> tuple[str, ...]:
@@ -1444,10 +1702,15 @@ def named_callers(actor: Actor, named: NamedOn) -> tuple[str, ...]:
     one (`named_on`): for a role, the sessions of it named there (whoever becomes the role picks its
     session name, §1.3 (1), §1.5 grantee); for a stand-in for an account's principals, that account's root
     user when a grant names the account (the evaluator reads such a grant as the root user's, §9 q2:
-    someone there holds it, whichever reading holds)."""
-    sessions, accounts = named
+    someone there holds it, whichever reading holds); for the stand-in for any other account (`*`), a
+    principal of each account that a condition on the caller's account admits (`Principal: *` +
+    `kms:CallerAccount`, "the way to say everyone in account X", §3.1), other than its own."""
+    sessions, accounts, pinned = named
     if actor.hypothetical and actor.node in accounts:
         return (actor.node,)
+    if actor.kind == "any":
+        own = actor.account
+        return tuple(f"arn:aws:iam::{a}:role/{ANY_PRINCIPAL_NAME}" for a in sorted(pinned) if a != own)
     caller = parse_caller(actor.subject.principal)
     if caller.kind != "session":
         return ()
@@ -1468,6 +1731,43 @@ def _as_session(actor: Actor) -> Actor:
     pathless = f"{prefix}:iam::{caller.account}:role/{caller.role_name}"
     sent = () if caller.arn == pathless else (("aws:PrincipalArn", caller.arn),)
     return replace(actor, subject=replace(actor.subject, principal=session), sent=sent)
+
+
+# what a CreateGrant request sets by the grant it asks for (`_Builder._by_grant` sets them itself)
+_GRANT_REQUEST_KEYS = frozenset({"kms:grantoperations", "kms:granteeprincipal"})
+_CONTEXT_PREFIX = "kms:encryptioncontext:"
+
+
+def _grant_constraint(
+    context: dict[str, ContextValue],
+) -> tuple[GrantConstraints | None, dict[str, ContextValue]]:
+    """The constraint of the grant a CreateGrant request with `context` creates, and the request context
+    that satisfies it: a `kms:GrantConstraintType` asks for an `EncryptionContextEquals` or `...Subset`
+    constraint, on the `kms:EncryptionContext:<k>` values of the request (§3.1), or on a context of its
+    own choosing when the request names none."""
+    kind = next((v for k, v in context.items() if k.lower() == "kms:grantconstrainttype"), None)
+    if kind is None:
+        return None, {}
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    pairs = {
+        k[len(_CONTEXT_PREFIX) :]: v
+        for k, v in context.items()
+        if k.lower().startswith(_CONTEXT_PREFIX) and isinstance(v, str)
+    } or {_TAG_FILLER: _TAG_FILLER}
+    if "EncryptionContextSubset" in kinds:
+        constraints = GrantConstraints(encryption_context_subset=pairs)
+    else:
+        constraints = GrantConstraints(encryption_context_equals=pairs)
+    return constraints, {f"kms:EncryptionContext:{k}": v for k, v in pairs.items()}
+
+
+def _account_of(value: object) -> str | None:
+    """The account of an account id or an account's root ARN (`arn:aws:iam::<account>:root`)."""
+    if not isinstance(value, str):
+        return None
+    if value.isdigit():
+        return value
+    return value.split(":")[4] if value.endswith(":root") and value.count(":") == 5 else None
 
 
 def _aws_managed(policy_arn: str) -> bool:
@@ -1585,15 +1885,19 @@ def _witnesses(
     principal: str,
     aliases: Iterable[str] = (),
     stand_in: StandIn | None = None,
+    tags: dict[str, str] | None = None,
 ) -> list[dict[str, ContextValue]]:
     """Witness contexts for one denied request, from the statements that cover its action and the grants
     that name its caller and list the operation: only their conditions can change the answer.
 
     A caller names in `kms:RequestAlias` only an alias that points at the key (`aliases`); naming
     another takes an alias change first (`_Builder._by_alias`). A `stand_in` caller's organisation is a
-    witness value too."""
+    witness value too. A policy variable in a value is what the caller's request makes of it (its user
+    name, its `tags`, its account, §2.6), so `kms:EncryptionContext:owner` = `${aws:username}` is tried
+    with the user's name; a variable the caller has no value for stays, and matches nothing."""
+    variables = _variables_of(principal, tags or {})
     conditions = [
-        condition
+        _resolved(condition, variables)
         for policy in policies
         if policy is not None
         for compiled in compile_policy(policy).for_action(action)
@@ -1613,6 +1917,48 @@ def _witnesses(
     ]
     only = {"kms:requestalias": [_alias_name(a) for a in aliases]}
     return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only, stand_in=stand_in)[1:]
+
+
+def _has_variables(policy: Policy) -> bool:
+    """Whether a condition on a key the caller sets (a witness key) has a policy variable in a value."""
+    return any(
+        controlled(c.key_lower) and any(isinstance(v, str) and "${" in v for v in c.values)
+        for s in policy.statements
+        for c in s.conditions
+    )
+
+
+def _variables_of(principal: str, tags: dict[str, str]) -> dict[str, str]:
+    """The policy variables (lower case) that a request of `principal` sets, with their values (§2.6)."""
+    caller = parse_caller(principal)
+    found = {f"aws:principaltag/{k.lower()}": v for k, v in tags.items()}
+    if caller.account:
+        found["aws:principalaccount"] = caller.account
+    if caller.kind == "user" and caller.name:
+        found["aws:username"] = caller.name
+    return found
+
+
+def _resolved(condition: Condition, variables: dict[str, str]) -> Condition:
+    """`condition` with the variables of its values that `variables` sets replaced by their values."""
+    if not any(isinstance(v, str) and "${" in v for v in condition.values):
+        return condition
+
+    def one(value: str | Unknown) -> str | Unknown:
+        if isinstance(value, Unknown):
+            return value
+        out, rest = "", value
+        while "${" in rest:
+            start = rest.find("${")
+            end = rest.find("}", start)
+            if end < 0:
+                break
+            name = rest[start + 2 : end].lower()
+            out += rest[:start] + variables.get(name, rest[start : end + 1])
+            rest = rest[end + 1 :]
+        return out + rest
+
+    return condition._replace(values=tuple(one(v) for v in condition.values))
 
 
 def level_policies(levels: Sequence[PolicyLevel] | None) -> tuple[Policy, ...]:
@@ -1694,6 +2040,19 @@ def _principal_pairs(policy: Policy) -> Iterator[tuple[str, str]]:
                 and principal.type in ("AWS", "Service")
             ):
                 yield principal.value, principal.type
+
+
+_CALLER_ACCOUNT_KEYS = frozenset({"kms:calleraccount", "aws:principalaccount"})
+
+
+def _caller_accounts(policy: Policy) -> Iterator[str]:
+    """The account ids that the policy's non-negated conditions on the caller's account ask for."""
+    for statement in policy.statements:
+        for condition in statement.conditions:
+            if condition.key_lower in _CALLER_ACCOUNT_KEYS and not _negated(condition):
+                for value in condition.values:
+                    if isinstance(value, str) and value.isdigit() and len(value) == 12:
+                        yield value
 
 
 def _principal_values(policy: Policy) -> Iterator[str]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pydantic import Field
 
 from kmspolicy.model import Account, ContextValue, Document, Frozen, StatementRef
-from kmspolicy.review.graph import AccessGraph, build_graph
+from kmspolicy.review.graph import AccessGraph, applicable, build_graph
 
 _FINAL = ("access", "escalate")
 _MAX_PATHS = 50
@@ -48,9 +48,13 @@ class Reach(Frozen):
 
 
 class KeyAccess(Frozen):
+    """Who can perform `action` on `key`; `applicable` is False where KMS refuses the action on a key of
+    this usage whatever the policies say (`kms:Sign` on a symmetric encryption key): nobody can."""
+
     key: str
     action: str
     principals: tuple[Reach, ...]
+    applicable: bool = True
 
 
 def _graph(source: AccessGraph | Account | Document) -> AccessGraph:
@@ -121,7 +125,10 @@ def who_can(
     among equally short paths, direct access first, then callers by name).
 
     `through` limits the paths to those whose roles assumed on the way all pass it: a role that fails it
-    is listed, if it reaches the key, but who reaches the key only by assuming it is not."""
+    is listed, if it reaches the key, but who reaches the key only by assuming it is not.
+
+    An action the graph was built without is decided first (`AccessGraph.analysed`)."""
+    action = ag.analysed(action)
     finals = _finals(ag, key, action)
     paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
     queue = deque(sorted(finals, key=lambda n: (finals[n].kind != "access", n)))
@@ -146,8 +153,10 @@ def access(
 ) -> list[KeyAccess]:
     """Per key and action: who can perform it. With `principal`, only what that principal can reach.
 
-    `key` is a key ARN, key id or alias name; `principal` an ARN, a user or role name, an account id or
-    `*`. Unknown names raise `KeyError` (a usage error).
+    `key` is a key ARN, key id or alias name; `principal` an ARN, a user or role name, an account id (the
+    owner's names its root user; another's, any principal there) or `*`. `action` is any action on a key
+    (decided on demand when the graph was built without it); without it, the graph's actions, each only
+    on the keys whose usage accepts it. Unknown names and actions raise `KeyError` (a usage error).
     """
     ag = _graph(source)
     keys = sorted(ag.keys)
@@ -161,10 +170,14 @@ def access(
         node = ag.find_principal(principal)
         if node is None:
             raise KeyError(f"no principal `{principal}` in the input")
-    actions = [action] if action is not None else list(ag.actions)
+    actions = [ag.analysed(action)] if action is not None else list(ag.actions)
     out = []
     for arn in keys:
         for act in actions:
+            if not applicable(ag.keys[arn], act):
+                if action is not None and node is None:
+                    out.append(KeyAccess.trusted(key=arn, action=act, principals=(), applicable=False))
+                continue
             answer = who_can(ag, arn, act)
             if node is not None:
                 answer = answer.model_copy(
@@ -177,8 +190,15 @@ def access(
 
 
 def access_json(answers: Sequence[KeyAccess]) -> list[dict[str, object]]:
-    """The JSON form: `{"key", "action", "principals": [{"principal", "path", "conditions", "external"}]}`."""
-    return [a.model_dump(mode="json", exclude_none=True) for a in answers]
+    """The JSON form: `{"key", "action", "principals": [{"principal", "path", "conditions", "external"}]}`,
+    with `"applicable": false` where KMS refuses the action on a key of that usage."""
+    found = []
+    for answer in answers:
+        dumped = answer.model_dump(mode="json", exclude_none=True)
+        if answer.applicable:
+            del dumped["applicable"]
+        found.append(dumped)
+    return found
 
 
 class PathsAnswer(Frozen):
@@ -192,6 +212,7 @@ class PathsAnswer(Frozen):
 def paths(source: AccessGraph | Account | Document, principal: str, key: str, action: str) -> PathsAnswer:
     """The shortest and every simple path (up to 50) from `principal` to `action` on `key`."""
     ag = _graph(source)
+    action = ag.analysed(action)
     start = ag.find_principal(principal)
     arn = ag.find_key(key)
     if start is None:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from kmspolicy.model import SEVERITY_RANK, ContextValue, Finding
 from kmspolicy.review.diff import Change, DiffResult, diff_json
-from kmspolicy.review.graph import AccessGraph, applicable
+from kmspolicy.review.graph import ANY_PRINCIPAL_NAME, AccessGraph, applicable
 from kmspolicy.review.questions import KeyAccess, PathsAnswer, Reach, Step, access_json, who_can
 
 ReviewFormat = Literal["text", "json", "markdown", "html", "dot", "mermaid"]
@@ -41,7 +41,10 @@ def _conditions(conditions: dict[str, ContextValue]) -> str:
 
 
 def _as(step: Step) -> str:
-    """Whom the step's request is made as, when only that one of its source's principals holds it."""
+    """Whom the step's request is made as, when only that one of its source's principals holds it (for
+    the stand-in for other accounts, a principal of the one account a condition admits)."""
+    if step.caller and step.caller.endswith(f":role/{ANY_PRINCIPAL_NAME}"):
+        return f" as a principal of account `{step.caller.split(':')[4]}`"
     return f" as {step.caller}" if step.caller else ""
 
 
@@ -98,12 +101,35 @@ def _finding_rows(findings: Sequence[Finding]) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- answers of access / paths / diff
 
 
-def render_access(graph: AccessGraph, answers: Sequence[KeyAccess], fmt: AnswerFormat = "text") -> str:
+def render_access(
+    graph: AccessGraph,
+    answers: Sequence[KeyAccess],
+    fmt: AnswerFormat = "text",
+    *,
+    principal: str | None = None,
+) -> str:
+    """The answers of `questions.access`; `principal` is the one asked about, if any (said when it reaches
+    nothing)."""
     if fmt == "json":
         return json.dumps(access_json(answers), indent=2)
+    if not answers:
+        # a principal that reaches nothing asked about (or an input without keys) still gets an answer
+        if principal is None:
+            return "no access found for the keys, actions and principal asked about\n"
+        who = _label(graph, graph.find_principal(principal) or principal)
+        return f"`{who}` cannot perform the actions asked about on the keys asked about\n"
     lines: list[str] = []
     for answer in answers:
         title = f"{_label(graph, answer.key)} ({answer.key}) {answer.action}"
+        if not answer.applicable:
+            usage = graph.keys[answer.key].key_usage
+            said = f"not applicable: KMS refuses `{answer.action}` on a key of usage `{usage}`"
+            lines.extend(
+                [f"### `{answer.action}` on `{_label(graph, answer.key)}`\n", said, ""]
+                if fmt == "markdown"
+                else [title, f"  {said}"]
+            )
+            continue
         if fmt == "markdown":
             lines.append(f"### `{answer.action}` on `{_label(graph, answer.key)}`\n")
             lines.append("| principal | how | conditions | external |")

@@ -35,6 +35,7 @@ _CONTROLLED = frozenset(
         "kms:granteeprincipal",
         "kms:retiringprincipal",
         "kms:grantisforawsresource",
+        "kms:grantconstrainttype",
         "kms:requestalias",
         "aws:sourcevpce",
         "aws:sourcevpc",

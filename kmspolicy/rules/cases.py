@@ -34,6 +34,7 @@ class Expected(BaseModel):
     line: int | None = None
     col: int | None = None
     severity: str | None = None
+    message: str | None = None  # a part of the message, for cases about what the message says
 
 
 class Case(BaseModel):

@@ -14,8 +14,11 @@ same input lets another account read:
   (`ReplicationConfiguration` rules with `Destination.Account`, `aws_s3_bucket_replication_configuration`
   with `destination.account`).
 
-Another account is one that is neither the owner (`--account`, or what the input says) nor a
-trusted account. Accounts known only at deployment are not judged.
+Another account is any account but the owner (`--account`, or what the input says), trusted ones
+included: trust is about who is allowed, and the AWS managed key refuses every other account all the
+same. A resource policy that allows every principal (`"*"`, whatever its conditions, such as an
+`aws:PrincipalOrgID` pin) shares with other accounts too. Accounts known only at deployment are not
+judged.
 
 ## Why it is risky
 The policy of an AWS managed key allows only principals of its own account, and nobody can change
@@ -69,13 +72,18 @@ def check(target: DocumentTarget) -> Iterator[Finding]:
     for share in target.document.shares:
         if share.resource not in managed or not isinstance(share.account, str):
             continue
-        account = principal_account(share.account)
-        if account is None or target.trust.trusts_account(account):
-            continue
+        if share.account == "*":
+            shared_with = "every account it admits (`*`)"
+        else:
+            account = principal_account(share.account)
+            if account is None or account == target.trust.owner:
+                continue
+            shared_with = f"account `{account}`"
         alias, purpose = managed[share.resource]
+        # Not the zone of trust: the key's policy admits its own account only (reference §5.1).
         message = (
             f"`{share.resource}` encrypts its {purpose} with the AWS managed key `{alias}`, but"
-            f" {share.how} shares it with account `{account}`, which that key's policy cannot allow"
+            f" {share.how} shares it with {shared_with}, which that key's policy cannot allow"
         )
         yield target.make(RULE, message, share.span)
 

@@ -2,8 +2,9 @@
 
 ## What it flags
 A customer managed key whose key material was imported (`Origin: EXTERNAL`) with the expiration
-model `KEY_MATERIAL_EXPIRES`, as `aws kms describe-key` (or an account snapshot) reports it. The
-message gives the expiry date (`ValidTo`) when the input has it. Keys with KMS-generated material,
+model `KEY_MATERIAL_EXPIRES`, as `aws kms describe-key` (or an account snapshot) reports it, or a
+Terraform `aws_kms_external_key` with `valid_to` declares it. The message gives the expiry date
+(`ValidTo`) when the input has it. Keys with KMS-generated material,
 imported material that does not expire, and keys already pending deletion are not reported.
 
 ## Why it is risky

@@ -4,7 +4,10 @@
 An `Allow` statement with a `ForAllValues:` operator on a multi-valued key that requests may lack
 (`kms:EncryptionContextKeys`, `aws:PrincipalOrgPaths`, `kms:ResourceAliases`, `aws:TagKeys`,
 `aws:CalledVia`, ...), when the same statement has neither `"Null": {key: "false"}` nor a
-`ForAnyValue:` condition on that key.
+`ForAnyValue:` condition on that key. A condition that requires one member of the set also requires
+the set: `StringEquals kms:EncryptionContext:tenant` beside `ForAllValues:StringEquals
+kms:EncryptionContextKeys [tenant]` is the "require exactly" pattern, not reported (as is
+`aws:RequestTag/<k>` beside `aws:TagKeys`).
 
 ## Why it is risky
 `ForAllValues` is true for an empty or missing set. A statement meant to allow only requests whose
@@ -29,12 +32,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, Severity
+from kmspolicy.model import Condition, Finding, Severity
 from kmspolicy.rules.condition_keys import info
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 # CreateGrant always carries at least one operation, so this set is never empty.
 _NEVER_EMPTY = frozenset({"kms:grantoperations"})
+# A set key and the prefix of the keys that name its members: a request that has
+# `kms:EncryptionContext:tenant` has `tenant` among its `kms:EncryptionContextKeys` (§3.2).
+_MEMBERS = {"kms:encryptioncontextkeys": "kms:encryptioncontext:", "aws:tagkeys": "aws:requesttag/"}
+
+
+def _requires_presence(condition: Condition) -> bool:
+    """Whether the condition is false when its key is absent (§2.5 rule 4)."""
+    op = condition.operator
+    if op is None or op.if_exists:
+        return False
+    if op.family == "Null":
+        return any(isinstance(v, str) and v.lower() == "false" for v in condition.values)
+    return not op.negated and op.qualifier != "ForAllValues"
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -59,6 +75,9 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 )
                 for other in facts.conditions_on(condition.key_lower)
             )
+            members = _MEMBERS.get(condition.key_lower)
+            if members is not None and not guarded:
+                guarded = any(_requires_presence(c) for c in facts.conditions_with_prefix(members))
             if not guarded:
                 yield target.report(
                     RULE,

@@ -6,6 +6,10 @@ id, `StringEquals` on a Boolean key), a value that is not of the operator's type
 than `true`/`false`, several Booleans, a number or date that does not parse, an invalid CIDR), and a
 wildcard in a value of an `...Equals` operator, where it is taken literally.
 
+An `Arn...` operator on a key whose value is free text (an encryption context or tag value) is not
+reported when every value is an ARN: the text is then an ARN, compared field by field, as in the
+CloudWatch Logs key policy (`ArnLike` on `kms:EncryptionContext:aws:logs:arn`).
+
 ## Why it is risky
 A mismatched condition compares nothing meaningful: it is usually never true (the `Allow` does not
 work) or, negated, always true (the restriction does not restrict).
@@ -31,6 +35,7 @@ import ipaddress
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
+from kmspolicy.catalog import ConditionKeyInfo
 from kmspolicy.conditions import parse_date
 from kmspolicy.model import Condition, Finding, Operator, Scalar, Severity
 from kmspolicy.rules.condition_keys import info
@@ -96,7 +101,7 @@ def problem(condition: Condition) -> str | None:
 
 def _problem(condition: Condition, op: Operator) -> str | None:
     key = info(condition)
-    if key is not None and op.family not in _FITS[key.type]:
+    if key is not None and op.family not in _FITS[key.type] and not _arn_text(key, op, condition.values):
         return f"`{condition.operator_raw}` does not fit `{condition.key}`, a {key.type} key"
     literals = [v for v in condition.values if isinstance(v, str) and "${" not in v]
     if op.family == "Bool":
@@ -117,6 +122,21 @@ def _problem(condition: Condition, op: Operator) -> str | None:
                 f"`{wild[0]}` has a wildcard, but `{op.base}` compares it literally; use a `...Like` operator"
             )
     return None
+
+
+# Keys whose values are whatever the caller or the resource's owner wrote.
+_FREE_TEXT = ("kms:encryptioncontext:", "aws:resourcetag/", "aws:requesttag/", "aws:principaltag/")
+
+
+def _arn_text(key: ConditionKeyInfo, op: Operator, values: tuple[Scalar, ...]) -> bool:
+    """An `Arn...` operator with ARN values on a free-text key (`kms:EncryptionContext:<k>`,
+    `aws:ResourceTag/<k>`): the key's value can be that ARN, and is matched as one (§2.5)."""
+    return (
+        op.family == "Arn"
+        and key.name.lower().startswith(_FREE_TEXT)
+        and bool(values)
+        and all(not isinstance(v, str) or v.startswith("arn:") for v in values)
+    )
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:

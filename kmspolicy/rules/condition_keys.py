@@ -33,15 +33,25 @@ def _all_kms(values: tuple[str, ...]) -> bool:
 
 
 def supported_by(facts: StatementFacts, key: ConditionKeyInfo) -> frozenset[str]:
-    """The statement's KMS actions whose catalogue entry lists `key` (by its template name)."""
-    return facts.kms_actions & actions_carrying(key.name.lower())
+    """The statement's KMS actions whose catalogue entry lists `key` (by its template name); a
+    deprecated synonym (`kms:CustomerMasterKeySpec`) is carried wherever its successor is (§3.1)."""
+    return facts.kms_actions & actions_carrying((key.deprecated_for or key.name).lower())
 
 
 @cache
 def actions_carrying(template: str) -> frozenset[str]:
-    """The KMS actions whose catalogue entry lists the condition key (lower-case template name)."""
+    """The KMS actions whose catalogue entry lists the condition key (lower-case template name).
+
+    The actions list some templated keys one by one (`kms:RecipientAttestation:PCR0` ... `PCR31`), so
+    each listed key is compared by the template it resolves to.
+    """
     return frozenset(
         info.action
         for info in catalog.all_actions()
-        if any(k.lower() == template for k in info.condition_keys)
+        if any(_template_of(k) == template for k in info.condition_keys)
     )
+
+
+def _template_of(listed: str) -> str:
+    found = key_info(listed.lower())
+    return (found.name if found is not None else listed).lower()

@@ -5,8 +5,11 @@ Every principal the input describes, every other account and `*`, that the evalu
 through roles it can assume, or by an escalation) an action from the deny-list: the lint
 configuration's `denied_actions` (findings High). Without one, the deny-list is
 `kms:ScheduleKeyDeletion` and `kms:PutKeyPolicy`, the two irreversible or self-granting actions, and
-findings are Info. Principals that the input only names (so that their own IAM policies are unknown)
-are not reported. One finding per principal and action, at the statement or grant that allows it.
+findings are Info. The owner account's root user is not reported (what the account principal is
+given is the delegation to IAM). Principals of the owner account that the input only names (so that
+their own IAM policies are unknown) are reported only when they need none: when the key policy or a
+grant names them for the action (§1.3), not when the access would rest on IAM policies the input
+does not show. One finding per principal and action, at the statement or grant that allows it.
 
 ## Why it is risky
 Organisations keep a short list of actions that only a break-glass role may hold. Who really holds
@@ -29,10 +32,10 @@ the principal as an exception in the deny-list policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from kmspolicy.model import Finding, Severity
-from kmspolicy.review.questions import who_can
+from kmspolicy.review.questions import Step, who_can
 from kmspolicy.rules.eff_graph import key_graph, label, step_span
 from kmspolicy.rules.framework import KeyRule, KeyTarget
 
@@ -50,8 +53,16 @@ def check(target: KeyTarget) -> Iterator[Finding]:
     for action in denied:
         for reach in who_can(graph, key, action).principals:
             actor = graph.actors.get(reach.principal)
-            if actor is None or (actor.hypothetical and not actor.external):
+            if actor is None:
                 continue
+            if actor.kind == "root" and not actor.external:
+                continue  # the owner's root user holds what the account principal is given: the delegation
+            if (
+                actor.hypothetical
+                and not actor.external
+                and (actor.kind not in ("role", "user") or _rests_on_iam(reach.path))
+            ):
+                continue  # its IAM policies are not in the input: the access is assumed, not shown
             span, ref = step_span(target, reach.path[-1])
             via = (
                 " through " + " -> ".join(f"`{label(graph, s.target)}`" for s in reach.path[:-1])
@@ -65,6 +76,12 @@ def check(target: KeyTarget) -> Iterator[Finding]:
                 statement=ref,
                 severity=severity,
             )
+
+
+def _rests_on_iam(path: Sequence[Step]) -> bool:
+    """Whether some step of the path is allowed by an identity policy (for a principal the input only
+    names, the stand-in policy that allows it everything)."""
+    return any(ref.layer == "identity" for step in path for ref in step.refs)
 
 
 RULE = KeyRule(

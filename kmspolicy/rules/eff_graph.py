@@ -37,14 +37,17 @@ def label(graph: AccessGraph, node: str) -> str:
     return str(graph.graph.nodes[node].get("label", node))
 
 
-def first_ref(refs: tuple[StatementRef, ...]) -> StatementRef | None:
-    """The first determining statement or grant that has a position in the input."""
-    return next((r for r in refs if r.span is not None and not r.span.file.startswith("<")), None)
+def first_ref(refs: tuple[StatementRef, ...], prefer: str | None = None) -> StatementRef | None:
+    """The first determining statement or grant that has a position in the input, one of layer
+    `prefer` if there is one."""
+    placed = [r for r in refs if r.span is not None and not r.span.file.startswith("<")]
+    return next((r for r in placed if r.layer == prefer), placed[0] if placed else None)
 
 
-def step_span(target: KeyTarget, step: Step) -> tuple[Span, StatementRef | None]:
-    """Where a finding about this step points: its justifying statement or grant, else the key."""
-    ref = first_ref(step.refs)
+def step_span(target: KeyTarget, step: Step, prefer: str | None = None) -> tuple[Span, StatementRef | None]:
+    """Where a finding about this step points: its justifying statement or grant (one of layer
+    `prefer` if there is one), else the key."""
+    ref = first_ref(step.refs, prefer)
     if ref is not None and ref.span is not None:
         return ref.span, ref
     return key_span(target), None

@@ -8,7 +8,12 @@ Conditions count: a loosened `StringLike`, a dropped `aws:PrincipalOrgID` or `km
 new access, and so is `Principal: *` pinned to any organisation (`StringLike aws:PrincipalOrgID o-*`,
 `ForAnyValue:StringLike aws:PrincipalOrgPaths o-*/*`) or to one outside the trusted organisations: the
 stand-in for other accounts is placed in such an organisation, at a place its path names. One finding
-per principal and key, at the statement or grant that allows it now.
+per principal and key, at the statement or grant that allows the first action the message lists now.
+
+An action whose witness needs `kms:GrantIsForAWSResource` (the console's "Allow attachment of persistent
+resources": `kms:CreateGrant`, `kms:ListGrants`, `kms:RevokeGrant`) is new access, but only through an
+AWS service acting for the principal, never a grant the principal mints for itself: the message lists
+such actions apart and says so, after the actions usable directly.
 
 The baseline is the lint configuration's `access_baseline` (a path to the previous snapshot,
 template, plan or policy; findings are High). Without one, the baseline is the key's default key
@@ -41,9 +46,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.model import Account, Finding, Severity, StatementRef
+from kmspolicy.model import Account, Finding, Severity
 from kmspolicy.parse import parse_paths
-from kmspolicy.review.diff import diff
+from kmspolicy.review.diff import Change, diff
 from kmspolicy.review.graph import account_of
 from kmspolicy.rules.eff_graph import first_ref, key_graph, key_span, label
 from kmspolicy.rules.framework import KeyRule, KeyTarget
@@ -55,7 +60,8 @@ def _baseline(target: KeyTarget, current: Account, arn: str) -> tuple[Account, S
     if path is None:
         default = key.model_copy(update={"policy": None, "policy_declared": False})
         return current.model_copy(update={"keys": (default,)}), Severity.INFO
-    documents = parse_paths([str(path)]).documents
+    # read with the lint run's owner account, or the baseline's ARNs lack the account the input's have
+    documents = parse_paths([str(path)], account=target.trust.owner or current.account_id).documents
     if not documents:
         return None
     old = account_of(documents[0], account=current.account_id)
@@ -84,25 +90,40 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         trusted_orgs=target.trust.orgs,
         transitive=False,  # who reaches the key through roles or escalations is eff-transitive-access's
     )
-    by_principal: dict[str, list[str]] = {}
-    refs: dict[str, tuple[StatementRef, ...]] = {}
+    by_principal: dict[str, list[Change]] = {}
     for change in result.added:
-        if change.resource != arn:
-            continue
-        by_principal.setdefault(change.principal, []).append(change.action)
-        refs.setdefault(change.principal, change.new.refs)
-    for principal, actions in sorted(by_principal.items()):
-        ref = first_ref(refs[principal])
+        if change.resource == arn:
+            by_principal.setdefault(change.principal, []).append(change)
+    for principal, changes in sorted(by_principal.items()):
+        # what the principal can call itself first, then what only a service can use for it
+        changes.sort(key=lambda c: (_for_aws_resource(c), c.action))
+        direct = [c.action for c in changes if not _for_aws_resource(c)]
+        through_services = [c.action for c in changes if _for_aws_resource(c)]
+        ref = first_ref(changes[0].new.refs)
         span = ref.span if ref is not None and ref.span is not None else key_span(target)
-        shown = ", ".join(f"`{a}`" for a in sorted(actions)[:4]) + (" and more" if len(actions) > 4 else "")
         name = label(graph, principal) if principal in graph.graph else principal
+        compared = "compared with the baseline" if configured else "beyond the default key policy"
+        gains = _listed(direct)
+        if through_services:
+            limited = f"{_listed(through_services)} for AWS resources only (`kms:GrantIsForAWSResource`)"
+            gains = f"{gains}, and {limited}" if gains else limited
         yield target.make(
             RULE,
-            f"`{name}` gains {shown} on this key compared with the baseline",
+            f"`{name}` gains {gains} on this key {compared}",
             span,
             statement=ref,
             severity=severity,
         )
+
+
+def _for_aws_resource(change: Change) -> bool:
+    """Whether the new access holds only for grants an AWS service creates for the principal."""
+    value = change.witness.context.get("kms:grantisforawsresource")
+    return isinstance(value, str) and value.lower() == "true"
+
+
+def _listed(actions: list[str]) -> str:
+    return ", ".join(f"`{a}`" for a in actions[:4]) + (" and more" if len(actions) > 4 else "")
 
 
 RULE = KeyRule(

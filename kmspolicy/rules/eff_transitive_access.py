@@ -3,8 +3,12 @@
 ## What it flags
 Principals with no `kms:Decrypt` of their own on the key, but a chain of `sts:AssumeRole` steps
 (each decided by the evaluator from the trust policy and the caller's identity policies) to a role
-that can decrypt. One finding per such principal, at the statement that lets the last role in, with
-the chain in the message. Service principals assuming their own service roles are not reported.
+that can decrypt. One finding per such principal, with the chain in the message, at the statement
+that lets the principal into the chain: its own identity-policy statement allowing `sts:AssumeRole`
+where that decided the first step, else the first role's trust-policy statement (the key-policy
+statement is the same for every principal and says nothing about the path). Service principals
+assuming their own service roles are not reported. Passing a role to a service (`iam:PassRole`, which
+the catalogue also names) is not followed yet: the access graph has no such edges.
 
 ## Why it is risky
 Key-policy reviews list the roles named in the key policy. Whoever can become those roles holds the
@@ -43,10 +47,12 @@ def check(target: KeyTarget) -> Iterator[Finding]:
         if not hops or graph.graph.nodes[reach.principal]["kind"] == "service":
             continue
         chain = " -> ".join(f"`{label(graph, s.target)}`" for s in hops)
-        span, ref = step_span(target, reach.path[-1])
+        span, ref = step_span(target, hops[0], prefer="identity")
         yield target.make(
             RULE,
-            f"`{label(graph, reach.principal)}` can decrypt with this key by assuming {chain}",
+            # the finding points at IAM, not at the key: name the key
+            f"`{label(graph, reach.principal)}` can decrypt with key `{label(graph, key)}` by assuming "
+            f"{chain}",
             span,
             statement=ref,
         )

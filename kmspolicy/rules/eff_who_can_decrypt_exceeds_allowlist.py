@@ -80,11 +80,12 @@ def check(target: KeyTarget) -> Iterator[Finding]:
             for r in everyone
             if unlisted(r.principal) and (r.principal in own or r.external)
         ]
+    beyond = "is not on the allow-list" if patterns is not None else "is outside the zone of trust"
     for reach in outside:
         span, ref = step_span(target, reach.path[-1])
         yield target.make(
             RULE,
-            f"`{label(graph, reach.principal)}` can decrypt with this key and is not on the allow-list",
+            f"`{label(graph, reach.principal)}` can decrypt with this key and {beyond}",
             span,
             statement=ref,
         )

@@ -8,7 +8,8 @@ keys (encryption context, algorithm, source IP, transport, time, request alias, 
 principal tags, ...) are set to values that satisfy the statement, taken from the policy's own
 condition values, while identity keys (caller account, principal account/ARN/org, source
 account/ARN, userid, ...) carry the attacker's true values. If `statement_matches` accepts any
-probe, the statement is exposed.
+probe and no Deny of the policy that depends on identity keys alone matches it, the statement is
+exposed.
 """
 
 from __future__ import annotations
@@ -120,9 +121,15 @@ def key_arn(key: Key | None, trust: Trust) -> str:
 
 
 def find_exposure(
-    facts: StatementFacts, policy: Policy, key: Key | None, trust: Trust, action: str | None = None
+    facts: StatementFacts,
+    policy: Policy,
+    key: Key | None,
+    trust: Trust,
+    action: str | None = None,
+    denies: Iterable[StatementFacts] = (),
 ) -> Exposure | None:
-    """A probe from an untrusted account that `facts.statement` (an Allow) matches, or None."""
+    """A probe from an untrusted account that `facts.statement` (an Allow) matches and none of the
+    policy's `denies` refuses (a matching Deny wins, §1.6), or None."""
     action = action or probe_action(facts)
     if action is None:
         return None
@@ -130,9 +137,14 @@ def find_exposure(
     from kmspolicy.evaluate import statement_matches
 
     statement = facts.statement
+    # Only Denies decided by who the caller is: the attacker picks every other key's value, and could
+    # pick one that the Deny does not match.
+    refusing_facts = [d for d in denies if action in d.kms_actions and d.condition_keys <= IDENTITY_KEYS]
+    refusing = tuple(d.statement for d in refusing_facts)
+    probed = (statement, *refusing)
     resource = key_arn(key, trust)
-    keys = facts.condition_keys
-    orgs = _attacker_orgs(statement, trust) if keys & _ORG_KEYS else {None: ()}
+    keys = facts.condition_keys.union(*(d.condition_keys for d in refusing_facts))
+    orgs = _attacker_orgs(probed, trust) if keys & _ORG_KEYS else {None: ()}
     sources = (False, True) if keys & _SOURCE_KEYS else (False,)
     chosen = satisfying_context(statement)
     contexts = (chosen, {}) if chosen else (chosen,)
@@ -143,7 +155,7 @@ def find_exposure(
         org: Situation.trusted(key=key, key_policy=alone, caller_org_id=org, caller_org_paths=paths)
         for org, paths in orgs.items()
     }
-    for account in _attacker_accounts(statement, trust):
+    for account in _attacker_accounts(probed, trust):
         for arn in _attacker_arns(statement, account):
             for org, paths in orgs.items():
                 situation = situations[org]
@@ -156,7 +168,12 @@ def find_exposure(
                             resource=resource,
                             context={**context, **identity},
                         )
-                        if statement_matches(statement, alone, request, situation).matched:
+                        if not statement_matches(statement, alone, request, situation).matched:
+                            continue
+                        if not any(
+                            statement_matches(deny, cut_policy(policy, (deny,)), request, situation).matched
+                            for deny in refusing
+                        ):
                             return Exposure(request=request, org=org)
     return None
 
@@ -164,21 +181,23 @@ def find_exposure(
 # ---------------------------------------------------------------------------------- attacker identity
 
 
-def _attacker_orgs(statement: Statement, trust: Trust) -> dict[str | None, tuple[str, ...]]:
+def _attacker_orgs(statements: tuple[Statement, ...], trust: Trust) -> dict[str | None, tuple[str, ...]]:
     """The organizations to place the attacker in, with its organization paths: none, a made-up one,
-    and, when trusted organizations are configured, each one the statement's `aws:PrincipalOrgID` /
-    `aws:PrincipalOrgPaths` values name that is not trusted (a pin to someone else's organization
-    lets every account of it in). Without configured organizations a named one is taken to be the
-    owner's own, as `owner_org` does: it cannot be judged."""
+    and, when trusted organizations are configured, each one the `aws:PrincipalOrgID` /
+    `aws:PrincipalOrgPaths` values of the Allow (the first statement) or of a Deny name that is not
+    trusted (a pin to someone else's organization lets every account of it in; a Deny that spares
+    it lets it through). Without configured organizations a named one is taken to be the owner's
+    own, as `owner_org` does: it cannot be judged."""
     orgs: dict[str | None, tuple[str, ...]] = {
         None: (),
         _ATTACKER_ORG: (f"{_ATTACKER_ORG}/r-probe/ou-probe/",),
     }
     if not trust.orgs:
         return orgs
-    for condition in statement.conditions:
+    conditions = [(c, s.effect == "Deny") for s in statements for c in s.conditions]
+    for condition, in_deny in conditions:
         op = condition.operator
-        if condition.key_lower not in _PRINCIPAL_ORG_KEYS or op is None or op.negated:
+        if condition.key_lower not in _PRINCIPAL_ORG_KEYS or op is None or (op.negated and not in_deny):
             continue
         for value in condition.values:
             literal = text(value)
@@ -192,27 +211,32 @@ def _attacker_orgs(statement: Statement, trust: Trust) -> dict[str | None, tuple
     return orgs
 
 
-def _attacker_accounts(statement: Statement, trust: Trust) -> list[str]:
+def _attacker_accounts(statements: tuple[Statement, ...], trust: Trust) -> list[str]:
     """Untrusted accounts to probe from: fixed ones, plus one for each account-id pattern the policy
-    writes with a wildcard (`1111222*` is met by some account you do not own)."""
+    writes with a wildcard (`1111222*` is met by some account you do not own), plus each untrusted
+    account a Deny names (a Deny that spares it lets it through)."""
     accounts = [attacker_account(trust)]
-    for condition in statement.conditions:
-        if condition.key_lower not in _ACCOUNT_VALUED or condition.operator is None:
-            continue
-        for value in condition.values:
-            literal = text(value)
-            if literal is None:
+    for statement in statements:
+        for condition in statement.conditions:
+            if condition.key_lower not in _ACCOUNT_VALUED or condition.operator is None:
                 continue
-            field = (
-                literal.split(":", 5)[4]
-                if literal.startswith("arn:") and literal.count(":") >= 5
-                else literal
-            )
-            if not _WILDCARD.search(field):
-                continue
-            candidate = _WILDCARD.sub("9", field.replace("*", "9" * 12))[:12].ljust(12, "9")
-            if candidate.isdigit() and not trust.trusts_account(candidate) and candidate not in accounts:
-                accounts.append(candidate)
+            for value in condition.values:
+                literal = text(value)
+                if literal is None:
+                    continue
+                field = (
+                    literal.split(":", 5)[4]
+                    if literal.startswith("arn:") and literal.count(":") >= 5
+                    else literal
+                )
+                if _WILDCARD.search(field):
+                    candidate = _WILDCARD.sub("9", field.replace("*", "9" * 12))[:12].ljust(12, "9")
+                elif statement.effect == "Deny":
+                    candidate = field
+                else:
+                    continue
+                if candidate.isdigit() and not trust.trusts_account(candidate) and candidate not in accounts:
+                    accounts.append(candidate)
     return accounts
 
 

@@ -158,7 +158,8 @@ class PolicyTarget(Target):
         return self.policy.kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
 
     def exposure(self, facts: StatementFacts) -> Exposure | None:
-        """A probe from outside the zone of trust that this key-policy Allow matches (cached).
+        """A probe from outside the zone of trust that this key-policy Allow matches and no Deny of
+        the policy refuses (cached).
 
         Only Allow statements with a wildcard principal are probed; every other statement names its
         principals and the cross-account rules judge them by name.
@@ -169,7 +170,8 @@ class PolicyTarget(Target):
             if self.is_key_policy and facts.allow and facts.wildcard_principals:
                 from kmspolicy.rules.exposure import find_exposure
 
-                found = find_exposure(facts, self.policy, self.key, self.trust)
+                denies = [f for f in self.facts if f.deny]
+                found = find_exposure(facts, self.policy, self.key, self.trust, denies=denies)
             self._exposures[index] = found
         return self._exposures[index]
 

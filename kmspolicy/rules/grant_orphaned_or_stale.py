@@ -3,9 +3,10 @@
 ## What it flags
 A grant whose grantee is shown as an IAM unique id (`AROA...`, `AIDA...`: the role or user was
 deleted). With an account snapshot: a grant whose grantee is an IAM role or user of the owner account
-that the snapshot does not contain (deleted). With `grant_max_age_days` configured: a grant created
-longer ago than that (`CreationDate` as ISO 8601 or epoch seconds). Grants AWS services create for
-their own resources are not reported.
+that the snapshot does not contain (deleted), or a session of such a role
+(`arn:aws:sts::<account>:assumed-role/<name>/<session>`, matched by role name). With
+`grant_max_age_days` configured: a grant created longer ago than that (`CreationDate` as ISO 8601 or
+epoch seconds). Grants AWS services create for their own resources are not reported.
 
 ## Why it is risky
 Grants never expire. A grant for a deleted role springs back to life when someone re-creates a role
@@ -77,12 +78,20 @@ def check(target: GrantTarget) -> Iterator[Finding]:
     snapshot = target.document.account
     if snapshot is not None and snapshot.principals and account_of(grantee) == snapshot.account_id:
         known = {p.arn for p in snapshot.principals}
+        missing = None
         if (":role/" in grantee or ":user/" in grantee) and grantee not in known:
+            missing = f"`{grantee}`, which the account snapshot does not contain (deleted)"
+        elif ":assumed-role/" in grantee:
+            # a session ARN names the role without its path: match by name (§2.2)
+            role = grantee.split(":assumed-role/", 1)[1].split("/", 1)[0]
+            if not any(p.type == "role" and p.name == role for p in snapshot.principals):
+                missing = (
+                    f"`{grantee}`, a session of role `{role}`, which the account snapshot does not contain "
+                    "(deleted): no session of it can call"
+                )
+        if missing is not None:
             yield target.report(
-                RULE,
-                f"grant `{grant.grant_id}` names `{grantee}`, which the account snapshot does not "
-                "contain (deleted)",
-                field_span(grant, "GranteePrincipal"),
+                RULE, f"grant `{grant.grant_id}` names {missing}", field_span(grant, "GranteePrincipal")
             )
             return
     limit = target.options.grant_max_age_days

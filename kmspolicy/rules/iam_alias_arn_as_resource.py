@@ -3,7 +3,8 @@
 ## What it flags
 An identity-policy `Allow` for cryptographic or key-usage actions (`kms:Encrypt`, `kms:Decrypt`,
 `kms:GenerateDataKey*`, `kms:DescribeKey`, ...) whose `Resource` lists an alias ARN
-(`arn:aws:kms:...:alias/name`).
+(`arn:aws:kms:...:alias/name`), also when a CloudFormation `Fn::Sub` spells it with variables for
+the Region or account (`!Sub "arn:aws:kms:${AWS::Region}:${AWS::AccountId}:alias/name"`).
 
 ## Why it is risky
 An alias ARN in `Resource` refers to the alias itself, which only alias-management actions use. KMS
@@ -32,7 +33,7 @@ from collections.abc import Iterator
 from kmspolicy import catalog
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.resources import is_alias_arn
+from kmspolicy.rules.resources import alias_arn
 
 
 def _key_only(action: str) -> bool:
@@ -50,10 +51,11 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         if not usage:
             continue
         for item in facts.statement.resource or ():
-            if isinstance(item.value, str) and is_alias_arn(item.value):
+            shown = alias_arn(item.value)
+            if shown is not None:
                 yield target.report(
                     RULE,
-                    f"alias ARN `{item.value}` does not authorize `{usage[0]}`"
+                    f"alias ARN `{shown}` does not authorize `{usage[0]}`"
                     + (f" or the other {len(usage) - 1} key actions" if len(usage) > 1 else "")
                     + ": KMS checks the key behind the alias",
                     item.span,

@@ -5,7 +5,9 @@ An identity-policy `Allow` covering `kms:Decrypt` or `kms:ReEncryptFrom` whose `
 every key (`*`, `arn:aws:kms:*:*:key/*`, `arn:aws:kms:*:111122223333:key/*`). When a condition
 narrows it (`kms:ViaService`, `kms:EncryptionContext:*`, `kms:EncryptionContextKeys`,
 `aws:ResourceTag/*`, `kms:ResourceAliases`, `kms:RequestAlias`), the severity drops to low.
-Statements that grant all of KMS are left to KMS034/KMS041.
+Statements that grant all of KMS are left to KMS034/KMS041. An action that an unconditional `Deny` of
+the same policy refuses on every key but a few (`"NotResource": "<key ARN>"`) does not reach every key
+and is not reported: explicit deny wins.
 
 ## Why it is risky
 The principal can decrypt anything encrypted under any key whose key policy delegates to its
@@ -30,7 +32,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.resources import unscoped
+from kmspolicy.rules.resources import confined_by_deny, unscoped
 from kmspolicy.rules.statements import all_kms_actions
 
 _DECRYPTING = frozenset({"kms:Decrypt", "kms:ReEncryptFrom"})
@@ -45,6 +47,8 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         if not facts.allow or facts.kms_actions == everything:
             continue
         actions = facts.kms_actions & _DECRYPTING
+        if actions and "deny" in target.features:
+            actions -= confined_by_deny(target.facts, actions)
         reach = unscoped(facts) if actions else None
         if reach is None:
             continue

@@ -3,7 +3,8 @@
 ## What it flags
 An identity-policy `Allow` whose actions cover every KMS permission (`kms:*`, `kms:*` spelled with
 other wildcards, or `NotAction` that leaves KMS in) on resources that reach every key. `*` on `*`
-(all of AWS) is KMS041.
+(all of AWS) is KMS041. Not reported when unconditional `Deny` statements of the same policy refuse
+every KMS permission on every key but a few (`"NotResource": "<key ARN>"`): explicit deny wins.
 
 ## Why it is risky
 The principal can decrypt, re-key, schedule deletion of and rewrite the policy of every key that
@@ -29,7 +30,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.resources import unscoped
+from kmspolicy.rules.resources import confined_by_deny, unscoped
 from kmspolicy.rules.statements import all_kms_actions
 
 
@@ -43,6 +44,8 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         reach = unscoped(facts)
         if reach is None:
             continue
+        if "deny" in target.features and confined_by_deny(target.facts, everything) == everything:
+            continue  # explicit deny wins: the Allow reaches only the keys the Denies leave
         item, _ = facts.first_item_covering(everything)
         span = item.span if item is not None else facts.element_span("NotAction")
         yield target.report(

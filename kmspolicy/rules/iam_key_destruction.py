@@ -5,8 +5,9 @@ An identity-policy `Allow` covering `kms:ScheduleKeyDeletion`, `kms:DisableKey`,
 `kms:DeleteImportedKeyMaterial` or `kms:DisableKeyRotation` on resources that reach every key.
 
 ## Why it is risky
-Deleting or disabling a key makes everything encrypted under it unreadable: a ransomware and
-sabotage path. On every key it is the whole account's data.
+Deleting or disabling a key (or deleting its imported material) makes everything encrypted under it
+unreadable: a ransomware and sabotage path. On every key it is the whole account's data. Turning
+rotation off loses no data, but weakens every key at once and is rarely anyone's job.
 
 ## Example
 ```json
@@ -35,8 +36,17 @@ ACTIONS = frozenset(
 )
 
 
+_ROTATION = "kms:DisableKeyRotation"
+
+
+def _consequence(granted: frozenset[str]) -> str:
+    if granted - {_ROTATION}:
+        return "the principal can make data under any key unreadable"
+    return "the principal can turn off automatic rotation of any key"
+
+
 def check(target: PolicyTarget) -> Iterator[Finding]:
-    yield from report_unscoped(target, RULE, ACTIONS, "the principal can make data under any key unreadable")
+    yield from report_unscoped(target, RULE, ACTIONS, _consequence)
 
 
 RULE = PolicyRule(

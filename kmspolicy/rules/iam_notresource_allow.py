@@ -2,7 +2,8 @@
 
 ## What it flags
 An identity-policy `Allow` on KMS actions with `NotResource`, where the excluded resources do not
-cover every key.
+cover every key of every account. Excluding every key of one account
+(`arn:aws:kms:*:111122223333:key/*`) still leaves the keys of every other account.
 
 ## Why it is risky
 `NotResource` allows every resource except the listed ones, in every account, including keys that
@@ -27,7 +28,12 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.resources import covers_all_keys
+from kmspolicy.rules.resources import any_account, covers_all_keys
+
+
+def _every_key(value: str) -> bool:
+    """Every key of every account: an Allow that excludes it leaves no key."""
+    return value == "*" or (covers_all_keys(value) and any_account(value))
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -37,7 +43,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         excluded = facts.statement.not_resource
         if not facts.allow or excluded is None or not facts.kms_actions:
             continue
-        if any(isinstance(i.value, str) and covers_all_keys(i.value) for i in excluded):
+        if any(isinstance(i.value, str) and _every_key(i.value) for i in excluded):
             continue
         yield target.report(
             RULE,

@@ -6,6 +6,10 @@ An identity-policy `Allow` for `kms:PutKeyPolicy`, `kms:ScheduleKeyDeletion`, `k
 `aws:MultiFactorAuthPresent` / `aws:MultiFactorAuthAge` condition that requires MFA. An `...IfExists`
 form does not: long-term access keys carry no MFA keys, so `BoolIfExists` lets them in.
 
+Policies that only AWS services use are not reported: when the input shows every holder of the
+policy, and each is a role whose trust policy lets only service principals (`lambda.amazonaws.com`)
+assume it, no person calls with it and no MFA can ever be present.
+
 ## Why it is risky
 These actions are rarely needed and hard to undo. Stolen long-term credentials or a phished session
 without MFA should not be enough to destroy keys or rewrite who may use them.
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kmspolicy.model import Condition, Finding, PolicyKind, Severity
+from kmspolicy.model import Condition, Finding, IamEntity, PolicyKind, Severity
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import all_kms_actions
 
@@ -59,6 +63,8 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         mfa = facts.conditions_on("aws:multifactorauthpresent", "aws:multifactorauthage")
         if any(_requires_mfa(c) for c in mfa):
             continue
+        if _services_only(target):
+            return
         item, _ = facts.first_item_covering(granted)
         span = item.span if item is not None else facts.element_span("NotAction")
         actions = ", ".join(f"`{a}`" for a in sorted(granted))
@@ -69,6 +75,25 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             else f"{actions} allowed without an MFA condition"
         )
         yield target.report(RULE, message, span, facts.statement)
+
+
+def _services_only(target: PolicyTarget) -> bool:
+    """Whether the input shows the policy's holders and they are all roles only services assume."""
+    document = target.document
+    entities = (*document.principals, *(document.account.principals if document.account else ()))
+    holders = [e for e in entities if any(p is target.policy for p in e.policies)]
+    return bool(holders) and all(_service_role(e) for e in holders)
+
+
+def _service_role(entity: IamEntity) -> bool:
+    trust = entity.trust_policy
+    if entity.type != "role" or trust is None:
+        return False
+    allows = [s for s in trust.statements if s.effect == "Allow"]
+    return bool(allows) and all(
+        s.not_principal is None and bool(s.principal) and all(p.type == "Service" for p in s.principal or ())
+        for s in allows
+    )
 
 
 def _requires_mfa(condition: Condition) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from kmspolicy.model import Finding, PolicyKind
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
@@ -32,10 +32,15 @@ def unscoped_grants(
 
 
 def report_unscoped(
-    target: PolicyTarget, rule: PolicyRule, actions: frozenset[str], what: str
+    target: PolicyTarget,
+    rule: PolicyRule,
+    actions: frozenset[str],
+    what: str | Callable[[frozenset[str]], str],
 ) -> Iterator[Finding]:
+    """One finding per statement; `what` says what the granted actions let the principal do."""
     for facts, granted, reach in unscoped_grants(target, actions):
         item, _ = facts.first_item_covering(granted)
         span = item.span if item is not None else facts.element_span("NotAction")
         names = ", ".join(f"`{a}`" for a in sorted(granted))
-        yield target.report(rule, f"{names} allowed on every key (`{reach}`): {what}", span, facts.statement)
+        said = what if isinstance(what, str) else what(granted)
+        yield target.report(rule, f"{names} allowed on every key (`{reach}`): {said}", span, facts.statement)

@@ -20,9 +20,10 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "tags": ("Tags", "tags", "Tags"),
     "bypass": ("BypassPolicyLockoutSafetyCheck", "bypass_policy_lockout_safety_check", ""),
     "deletion": ("PendingWindowInDays", "deletion_window_in_days", "DeletionDate"),
-    # Imported material exists only in live keys: neither CloudFormation nor Terraform imports it.
-    "expiry": ("", "", "ValidTo"),
-    "expiration_model": ("", "", "ExpirationModel"),
+    # CloudFormation cannot import key material; Terraform's `aws_kms_external_key` can, and its
+    # `valid_to` decides whether the material expires.
+    "expiry": ("", "valid_to", "ValidTo"),
+    "expiration_model": ("", "valid_to", "ExpirationModel"),
 }
 
 

@@ -12,6 +12,11 @@ callers checked are the ones the list names: each listed session, each listed us
 listed without any session of it, its sessions at large (none of which can be exempt). A role
 listed with its sessions and the account is complete.
 
+A listed user or role that the input shows with a permissions boundary (a snapshot, template or plan
+that declares it) is never exempt, whatever else the list names: a `Deny` with `NotPrincipal`
+always applies to a principal with a permissions boundary. That the boundary is attached is enough;
+its document need not be in the input.
+
 ## Why it is risky
 The administrator the statement meant to exempt is denied too, often the only principal allowed to
 change the key policy: a self-inflicted lockout.
@@ -35,7 +40,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, PolicyKind, Request, Severity, Situation
+from kmspolicy.model import Finding, IamEntity, Policy, PolicyKind, Request, Severity, Situation, Span
 from kmspolicy.rules.exposure import probe_key, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.statements import principal_account
@@ -75,6 +80,43 @@ def _callers(values: list[str]) -> dict[str, str]:
 _ANY_SESSION = "any-session"
 
 
+def _boundaries(target: PolicyTarget) -> dict[tuple[str, str], tuple[str, Policy]]:
+    """The account and permissions boundary of each user and role the input declares, by (type, name).
+
+    A boundary whose document the input lacks stands in as an empty one: the evaluator applies a
+    `NotPrincipal` Deny to any principal with a boundary, whatever the boundary says.
+    """
+    document = target.document
+    entities: tuple[IamEntity, ...] = (
+        *document.principals,
+        *(document.account.principals if document.account is not None else ()),
+    )
+    return {
+        (e.type, e.name): (
+            e.account,
+            e.permission_boundary
+            or Policy.trusted(
+                kind=PolicyKind.BOUNDARY,
+                name=e.permission_boundary_arn or "",
+                span=e.span or Span(file=document.file),
+            ),
+        )
+        for e in entities
+        if e.permission_boundary_arn is not None or e.permission_boundary is not None
+    }
+
+
+def _boundary_of(caller: str, boundaries: dict[tuple[str, str], tuple[str, Policy]]) -> Policy | None:
+    """The boundary of the user or role a probed caller is (a template may not know its account)."""
+    account, resource = caller.split(":", 5)[4:]
+    if resource.startswith("assumed-role/"):
+        holder = ("role", resource.split("/")[1])
+    else:
+        holder = ("user", resource.rsplit("/", 1)[-1])
+    found = boundaries.get(holder)
+    return found[1] if found is not None and found[0] in (account, "") else None
+
+
 def check(target: PolicyTarget) -> Iterator[Finding]:
     if not target.is_key_policy:
         return
@@ -82,6 +124,7 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
 
     key = probe_key(target.key, target.trust)
     situation = Situation.trusted(key=key, key_policy=target.policy)
+    boundaries = _boundaries(target)
     for facts in target.facts:
         if not facts.deny or facts.statement.not_principal is None or not facts.kms_actions:
             continue
@@ -99,6 +142,18 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             if caller is None:
                 continue
             request = Request.trusted(principal=caller, action=action, resource=str(key.arn), context=context)
+            boundary = _boundary_of(caller, boundaries) if boundaries else None
+            if boundary is not None:
+                bounded = situation.model_copy(update={"permission_boundary": boundary})
+                if statement_matches(facts.statement, target.policy, request, bounded).matched:
+                    holder = "role" if ":assumed-role/" in caller else "user"
+                    message = (
+                        f"`{principal.raw}` is listed to be exempt, but its {holder} has a permissions "
+                        "boundary, and a `NotPrincipal` Deny always applies to such a principal: use "
+                        "`aws:PrincipalArn`"
+                    )
+                    yield target.report(RULE, message, principal.span, facts.statement)
+                    continue
             if statement_matches(facts.statement, target.policy, request, situation).matched:
                 message = _message(principal.raw, caller, listed_values)
                 yield target.report(RULE, message, principal.span, facts.statement)

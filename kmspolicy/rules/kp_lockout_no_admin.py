@@ -4,7 +4,8 @@
 A key policy where no principal it names can change the policy: no `Allow` covers
 `kms:PutKeyPolicy`, or every principal that such a statement names is still refused by the evaluator
 (a Deny, an unmet condition). The account principal counts: with it, the account's root user and
-IAM administrators can manage the key.
+IAM administrators can manage the key. Principals of other accounts do not: `kms:PutKeyPolicy` is a
+same-account operation, so allowing it to an external account or role has no effect.
 
 ## Why it is risky
 Once such a policy is in place, nobody can fix it; only AWS Support can restore access. KMS rejects
@@ -48,11 +49,11 @@ ACTION = "kms:PutKeyPolicy"
 
 
 def _callers(value: str, owner: str | None) -> list[str]:
-    """Who a principal value stands for, as request principals."""
+    """Who a principal value stands for, as request principals of the key's own account."""
     if value == "*":
         return [f"arn:aws:sts::{owner or '111122223333'}:assumed-role/kmspolicy-admin/probe"]
     account = principal_account(value)
-    if account is None:
+    if account is None or not _same_account(value, owner):
         return []
     if is_account_root(value):
         return [f"arn:aws:iam::{account}:root"]
@@ -60,6 +61,12 @@ def _callers(value: str, owner: str | None) -> list[str]:
     if resource.startswith("role/"):
         return [f"arn:aws:sts::{account}:assumed-role/{resource.rsplit('/', 1)[-1]}/probe"]
     return [value]
+
+
+def _same_account(value: str, owner: str | None) -> bool:
+    """Whether a principal value can call `kms:PutKeyPolicy` on the key: only the owner account's can
+    (an unknown owner is taken to be the principal's)."""
+    return value == "*" or owner is None or principal_account(value) == owner
 
 
 def _can_admin(situation: Situation, admins: Sequence[StatementFacts], target: PolicyTarget) -> bool:
@@ -81,7 +88,12 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     # A statement with a broken Effect or a value unknown before deployment could be the admin one.
     if not target.is_key_policy or any(f.statement.effect is None or f.has_unknowns for f in target.facts):
         return
-    admins = [f for f in target.facts if f.allow and f.covers(ACTION) and any(f.principal_values("AWS"))]
+    owner = target.trust.owner
+    admins = [
+        f
+        for f in target.facts
+        if f.allow and f.covers(ACTION) and any(_same_account(v, owner) for _, v in f.principal_values("AWS"))
+    ]
     # Without a Deny that covers the action, an unconditioned Allow naming an AWS principal settles it;
     # no need to evaluate.
     denied = any(f.deny and f.covers(ACTION) for f in target.facts)
@@ -111,10 +123,16 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
     ):
         return
     where = Span(file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement"))
+    external = any(
+        f.allow and f.covers(ACTION) and not _same_account(v, owner)
+        for f in target.facts
+        for _, v in f.principal_values("AWS")
+    )
+    aside = " (it is same-account only: allowing it to another account has no effect)" if external else ""
     yield target.report(
         RULE,
-        "no principal named in this key policy can run `kms:PutKeyPolicy`: the policy could never be "
-        "changed again",
+        f"no principal named in this key policy can run `kms:PutKeyPolicy`{aside}: the policy could never "
+        "be changed again",
         where,
         None,
     )

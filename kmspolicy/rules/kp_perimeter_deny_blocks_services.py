@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from kmspolicy.model import ContextValue, Finding, PolicyKind, Request, Severity, Situation
 from kmspolicy.rules.exposure import cut_policy, key_arn, remembered, satisfying_context
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.statements import StatementFacts
+from kmspolicy.rules.statements import StatementFacts, statement_label
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
@@ -56,9 +56,8 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         at = deny.statement.conditions[0].span if deny.statement.conditions else deny.element_span("Effect")
         yield target.report(
             RULE,
-            f"this `Deny` also matches service principal `{service}`, which statement "
-            f"{allow.statement.sid or allow.statement.index} allows (`{action}`): the service "
-            "is blocked",
+            f"this `Deny` also matches service principal `{service}`, which "
+            f"{statement_label(allow.statement)} allows (`{action}`): the service is blocked",
             at,
             deny.statement,
         )

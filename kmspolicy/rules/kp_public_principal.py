@@ -3,7 +3,10 @@
 ## What it flags
 A key-policy `Allow` statement whose principal is `"*"`, `{"AWS": "*"}` or a list containing `"*"`,
 where no condition keeps callers from other accounts out. kmspolicy decides this with the evaluator:
-it builds a request from a principal in an untrusted account and the statement still matches.
+it builds a request from a principal in an untrusted account and the statement still matches, and no
+Deny of the same policy refuses it. Only Denies decided by who the caller is count (a data-perimeter
+`StringNotEquals aws:PrincipalOrgID`, `kms:CallerAccount`): a Deny on a key the caller sets, such as
+an encryption context, can be stepped around.
 Every such statement is reported here, whatever its conditions; when they are weak in a recognisable
 way, the rule of that weakness (KMS002 to KMS006) reports the same statement beside this one, to say
 which condition fails.
@@ -66,7 +69,10 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
                 f"({actions}); that organization is not among the trusted ones"
             )
         else:
-            qualifier = "no condition pins" if not facts.statement.conditions else "its conditions do not pin"
+            conditions = facts.statement.conditions
+            # the keys tested, so that the message stands without the cause rule's finding beside it
+            keys = ", ".join(f"`{k}`" for k in dict.fromkeys(c.key for c in conditions))
+            qualifier = f"its conditions on {keys} do not pin" if conditions else "no condition pins"
             explained = f" (see `{_CAUSE_RULES[cause]}`)" if cause in _CAUSE_RULES else ""
             message = (
                 f"principal `*` lets any AWS account use this key ({actions}); {qualifier} the caller to "

@@ -42,6 +42,9 @@ from kmspolicy.rules.statements import is_account_root, principal_account
 READ = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants")
 _READ = frozenset(READ)
 _ROLE = "AWSServiceRoleForAccessAnalyzer"
+# The service-linked role's path: its sessions' `aws:PrincipalArn` carries it, which the session ARN
+# (and so the evaluator's derivation) leaves out.
+_ROLE_PATH = "/aws-service-role/access-analyzer.amazonaws.com/"
 
 
 @cache
@@ -69,33 +72,43 @@ def _auditor_policy() -> Policy:
     return policy
 
 
-def _blocked(situation: Situation, owner: str) -> list[str]:
-    """The reads the evaluator refuses the Access Analyzer role of `owner` under `situation`."""
+def _blocked(situation: Situation, owner: str, statements: tuple[Statement, ...]) -> _Blocked:
+    """The reads the evaluator refuses the Access Analyzer role of `owner` under `situation`, and the
+    place in `statements` of the first Deny that refuses one (None when none is denied explicitly)."""
     from kmspolicy.evaluate import evaluate
 
     caller = f"arn:aws:sts::{owner}:assumed-role/{_ROLE}/access-analyzer"
+    context = {"aws:PrincipalArn": f"arn:aws:iam::{owner}:role{_ROLE_PATH}{_ROLE}"}
     arn = str(situation.key.arn) if situation.key is not None else ""
-    return [
-        action
-        for action in READ
-        if evaluate(
-            situation, Request.trusted(principal=caller, action=action, resource=arn), trace=False
-        ).effect
-        != "ALLOW"
-    ]
+    blocked: list[str] = []
+    deny: int | None = None
+    for action in READ:
+        request = Request.trusted(principal=caller, action=action, resource=arn, context=context)
+        decision = evaluate(situation, request, trace=False)
+        if decision.effect == "ALLOW":
+            continue
+        blocked.append(action)
+        if deny is None and decision.effect == "EXPLICIT_DENY":
+            indexes = [r.index for r in decision.determining if r.layer == "key_policy"]
+            deny = next((i for i, s in enumerate(statements) if s.index in indexes), None)
+    return blocked, deny
+
+
+# The refused reads, and which of the probed statements is the Deny that refuses one.
+_Blocked = tuple[list[str], int | None]
 
 
 def _blocked_under(
     question: str, statements: tuple[Statement, ...], key: Key, target: PolicyTarget, org: str | None
-) -> list[str]:
+) -> _Blocked:
     owner = str(target.trust.owner)
 
-    def blocked() -> list[str]:
+    def blocked() -> _Blocked:
         policy = cut_policy(target.policy, statements)
         situation = Situation.trusted(
             key=key, key_policy=policy, identity_policies=(_auditor_policy(),), caller_org_id=org
         )
-        return _blocked(situation, owner)
+        return _blocked(situation, owner, statements)
 
     return remembered(question, target, statements, org, blocked)
 
@@ -124,21 +137,32 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         # delegation (the one with the fewest Action entries, cheapest to compile) and the Denies.
         cheapest = min(plain, key=lambda f: len(f.item_actions))
         kept = shortlist(target, (cheapest,), READ)
-        if not _blocked_under("tooling-shortlist", kept, key, target, org):
+        if not _blocked_under("tooling-shortlist", kept, key, target, org)[0]:
             return
-    blocked = _blocked_under("tooling", target.policy.statements, key, target, org)
-    if blocked:
-        where = Span(
-            file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement")
-        )
+    statements = target.policy.statements
+    blocked, deny = _blocked_under("tooling", statements, key, target, org)
+    if not blocked:
+        return
+    refused = ", ".join(f"`{a}`" for a in blocked)
+    if deny is not None:
+        # A Deny refuses the auditor: point at it, as the fix is there (an exception for the role).
+        statement = statements[deny]
         yield target.report(
             RULE,
-            f"auditors in account `{owner}`, IAM Access Analyzer included, cannot "
-            + ", ".join(f"`{a}`" for a in blocked)
-            + " under this key policy: the key is a blind spot for security tooling",
-            where,
-            None,
+            f"this Deny refuses {refused} to auditors in account `{owner}`, IAM Access Analyzer included: "
+            "the key is a blind spot for security tooling",
+            statement.span,
+            statement,
         )
+        return
+    where = Span(file=target.policy.span.file, pointer=pointer_join(target.policy.span.pointer, "Statement"))
+    yield target.report(
+        RULE,
+        f"auditors in account `{owner}`, IAM Access Analyzer included, cannot {refused} under this key "
+        "policy: the key is a blind spot for security tooling",
+        where,
+        None,
+    )
 
 
 RULE = PolicyRule(

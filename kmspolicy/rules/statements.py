@@ -53,6 +53,16 @@ def is_account_root(value: str) -> bool:
     return len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[5] == "root"
 
 
+def statement_label(statement: Statement) -> str:
+    """How a message names a statement: by its Sid (statement `UseKeys`), else by its position counted
+    from one (the 3rd statement), which is what a reader of the policy counts."""
+    if statement.sid:
+        return f"statement `{statement.sid}`"
+    n = statement.index + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"the {n}{suffix} statement"
+
+
 def text(value: str | Unknown) -> str | None:
     """The literal text of a value, None for a value unknown before deployment."""
     return value if isinstance(value, str) else None

@@ -29,11 +29,11 @@ from functools import lru_cache
 
 from kmspolicy.model import Finding, Item, Principal, Severity, Statement
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
-from kmspolicy.rules.statements import expand_written
+from kmspolicy.rules.statements import expand_written, statement_label
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:
-    seen_statements: dict[tuple[object, ...], int] = {}
+    seen_statements: dict[tuple[object, ...], Statement] = {}
     # Only statements of the same shape can repeat each other: the full signature is built for those.
     shapes: list[tuple[object, ...]] = [()] * len(target.facts)
     if len(shapes) > 1:
@@ -43,10 +43,14 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         statement = facts.statement
         entries = facts.item_actions
         for i, j in _redundant_actions(facts.written_actions) if len(entries) > 1 else ():
-            item, other = entries[i][0], entries[j][0]
-            yield target.report(
-                RULE, f"`{item.value}` is already covered by `{other.value}`", item.span, statement
-            )
+            (item, covered), (other, wider) = entries[i], entries[j]
+            if covered != wider or any(c in str(other.value) for c in "*?"):
+                message = f"`{item.value}` is already covered by `{other.value}`"
+            elif item.value == other.value:
+                message = f"`{item.value}` is listed twice"
+            else:
+                message = f"`{item.value}` repeats `{other.value}` (action names are case-insensitive)"
+            yield target.report(RULE, message, item.span, statement)
         resources = statement.resource or ()
         if statement.not_resource:
             resources = (*resources, *statement.not_resource)
@@ -72,12 +76,12 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         if signature in seen_statements:
             yield target.report(
                 RULE,
-                f"this statement repeats statement {seen_statements[signature]}",
+                f"this statement repeats {statement_label(seen_statements[signature])}",
                 statement.span,
                 statement,
             )
         else:
-            seen_statements[signature] = statement.index
+            seen_statements[signature] = statement
 
 
 @lru_cache(maxsize=4096)

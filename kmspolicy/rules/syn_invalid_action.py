@@ -53,8 +53,10 @@ _PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 def _suggest(value: str) -> str:
     names = [a.action for a in catalog.all_actions()]
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.75)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    # a name that several actions extend (`kms:ReEncrypt`: `ReEncryptFrom` and `ReEncryptTo`) offers them all
+    longer = [n for n in names if n.lower().startswith(value.lower())]
+    close = longer if 1 < len(longer) <= 4 else difflib.get_close_matches(value, names, n=1, cutoff=0.75)
+    return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
 
 
 def check(target: PolicyTarget) -> Iterator[Finding]:

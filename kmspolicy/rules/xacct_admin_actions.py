@@ -64,7 +64,9 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             continue
         if facts.kms_actions.isdisjoint(ADMIN_ACTIONS):
             continue
-        item, granted = facts.first_item_covering(_administration(facts))
+        administration = _administration(facts)
+        item, _ = facts.first_item_covering(administration)
+        granted = facts.kms_actions & administration  # every entry's, not only the first one's
         if not granted:
             continue
         who = _outsider(target, facts)

@@ -28,7 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kmspolicy.model import Finding, PolicyKind, Severity
+from kmspolicy.model import Finding, PolicyKind, Severity, Span
+from kmspolicy.parse.context import pointer_join
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 
 _KEYS = ("kms:calleraccount", "aws:principalaccount", "aws:sourceaccount")
@@ -45,16 +46,20 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
             if condition.operator is None or condition.operator.negated:
                 continue
             outside = [
-                v
-                for v in condition.values
+                (i, v)
+                for i, v in enumerate(condition.values)
                 if isinstance(v, str) and _ACCOUNT.match(v) and not target.trust.trusts_account(v)
             ]
             if outside:
-                accounts = ", ".join(f"`{v}`" for v in outside)
+                accounts = ", ".join(f"`{v}`" for _, v in outside)
+                # several values are a list: point at the first untrusted one, not at the list
+                span = condition.span
+                if len(condition.values) > 1:
+                    span = Span(file=span.file, pointer=pointer_join(span.pointer, outside[0][0]))
                 yield target.report(
                     RULE,
                     f"`{condition.key}` allows account {accounts}, outside the owner and trusted accounts",
-                    condition.span,
+                    span,
                     facts.statement,
                 )
 
