@@ -582,6 +582,11 @@ class _Builder:
         named_accounts: set[str] = set()
         # users and roles by name: a role named with and without its path is one role (§2.2)
         described = {_principal_name(n) for n, a in self.actors.items() if a.kind in ("user", "role")}
+        # Where the input describes the account's IAM (a snapshot, a template with roles), a principal of
+        # the account that it does not describe has no IAM policy known to give it anything: it has what
+        # key policies and grants give it by name. Without IAM in the input, assume its policies allow
+        # everything and let the key owner's side decide.
+        unknown_iam = () if any(e.type != "group" for e in self.account.principals) else (_ALLOW_ALL,)
         for value, ptype in self._named_principals():
             if ptype == "Service":
                 self._actor(Actor(value, "service", Subject(principal=value), None, False, value, True))
@@ -596,12 +601,10 @@ class _Builder:
                 name = _principal_name(value)
                 if name not in described and not value.endswith(":root") and ":iam::" in value:
                     described.add(name)
-                    # named by a policy but not in the input: its own policies are unknown, so assume they
-                    # allow everything and let the key owner's side decide
                     kind: NodeKind = "user" if ":user/" in value else "role"
                     subject = Subject(
                         principal=value,
-                        identity_policies=(_ALLOW_ALL,),
+                        identity_policies=unknown_iam,
                         scps=self.scps,
                         caller_org_id=self.account.org_id,
                     )
