@@ -570,17 +570,20 @@ def _review_account(
 
     _check_account(account)
     parsed = parse_paths(paths, kind=kind, account=account)
-    errors = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
+    problems = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES]
+    errors = [f for f in problems if f.severity is Severity.ERROR]
+    # the others (a truncated listing, a policy missing from iam.json, an unexpanded Transform) make
+    # the answer incomplete, not wrong: said on stderr as warnings, and the review goes on
+    _print_problems(problems, parsed.sources)
     if errors:
-        _print_problems(errors, parsed.sources)
         if json_errors:
             located = [(e, parsed.sources.locate(e.span)) for e in errors]
-            problems = [
+            shown = [
                 {"file": e.span.file, "line": at.line if at else 1, "column": at.column if at else 1}
                 | {"message": e.message}
                 for e, at in located
             ]
-            typer.echo(json.dumps({"errors": problems}, indent=2))
+            typer.echo(json.dumps({"errors": shown}, indent=2))
         _fail("cannot review: the input could not be read")
     if not parsed.documents:
         _fail(f"cannot review: no policy, template, plan or snapshot found in {', '.join(paths)}")

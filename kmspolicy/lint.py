@@ -1,10 +1,11 @@
 """The lint driver: every selected rule over every policy, key and grant of the parsed documents.
 
 The owner account of each key is taken, in this order, from the key's ARN, the account snapshot, the
-`--account` option, and the account principal of its key policy. When none is known, one info finding
-per document says so and no account is trusted besides the configured ones. A rule that raises on
-some input becomes an error finding naming the rule; it never stops the run. The policies of AWS
-managed keys are not linted: nobody can change them.
+`--account` option, and the account principal of its key policy (unless an unknown principal comes
+first, see `_root_principal`). When none is known, one info finding per document says so and no
+account is trusted besides the configured ones. A rule that raises on some input becomes an error
+finding naming the rule; it never stops the run. The policies of AWS managed keys are not linted:
+nobody can change them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import gc
 from collections.abc import Iterator, Sequence
 
 from kmspolicy.config import LintConfig, apply, matches
-from kmspolicy.model import Document, Finding, Grant, Key, Policy, PolicyKind, Severity, Span
+from kmspolicy.model import Document, Finding, Grant, Key, Policy, PolicyKind, Severity, Span, Unknown
 from kmspolicy.rules import all_rules, loaded
 from kmspolicy.rules.framework import (
     DocumentRule,
@@ -212,11 +213,17 @@ class _DocumentRun:
 
 
 def _root_principal(policy: Policy) -> str | None:
-    """The account of the first account principal an Allow statement names (the IAM delegation)."""
+    """The account of the first account principal an Allow statement names (the IAM delegation).
+
+    An unknown AWS principal met first (`${AWS::AccountId}:root` before deployment, say) ends the
+    search with no owner: it may well be the owner's own principal, and taking a later, known account
+    instead would trust a partner as the owner."""
     for statement in policy.statements:
         if statement.effect != "Allow":
             continue
         for principal in statement.principal or ():
+            if principal.type == "AWS" and isinstance(principal.value, Unknown):
+                return None
             if (
                 principal.type == "AWS"
                 and isinstance(principal.value, str)

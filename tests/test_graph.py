@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,21 +10,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kmspolicy.evaluate import evaluate
+from kmspolicy.evaluate import Target, evaluate
 from kmspolicy.model import Account, Key, PolicyKind, Request, Situation
 from kmspolicy.parse import parse_paths
 from kmspolicy.review.cases import AccountCase, load_case, load_diff_case
 from kmspolicy.review.diff import diff
 from kmspolicy.review.graph import (
     ASSUME,
+    PASS_ROLE,
     AccessGraph,
+    _delegate_all,
     applicable,
     build_graph,
     situation_of,
     trust_targets,
 )
 from kmspolicy.review.questions import access, access_json, paths
-from kmspolicy.review.report import render_access, render_paths
+from kmspolicy.review.report import render_access, render_paths, render_review
 
 CASES_DIR = Path(__file__).parent / "review_cases"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
@@ -161,6 +164,20 @@ def _edge_agrees(graph: AccessGraph) -> None:
         decision = evaluate(situation, request, trace=False)
         assert decision.effect == "ALLOW", (source, role, data)
         assert (decision.reason, decision.determining) == (data["reason"], data["refs"])
+    for source, role, data in graph.edges("pass"):
+        # the service the role is passed to becomes it, and the principal may pass it to that service
+        assert graph.graph.has_edge(data["via"], role, key="assume"), (source, role, data)
+        actor = graph.actors[source]
+        account = str(actor.account)
+        target = Target(
+            key=Key(arn=role, key_id=role.rsplit("/", 1)[-1], account=account),
+            key_policy=_delegate_all(account),
+        )
+        request = actor.request(PASS_ROLE, role, {"iam:PassedToService": str(data["via"])})
+        decision = evaluate(situation_of(actor.subject, target), request, trace=False)
+        assert decision.effect == "ALLOW", (source, role, data)
+        placed = tuple(r for r in decision.determining if r.span is None or not r.span.file.startswith("<"))
+        assert data["refs"][: len(placed)] == placed  # type: ignore[index]
 
 
 _EVERY_CASE = [*CASES, *sorted(CASES_DIR.glob("adversarial*/*.yaml"))]
@@ -254,6 +271,41 @@ def test_a_stand_in_admitted_by_a_caller_account_condition_says_which_account() 
     answers = access(graph, key=case.key_arn("k1"), principal="*", action="kms:Decrypt")
     assert "directly as a principal of account `444455556666`" in render_access(graph, answers)
     assert paths(graph, "444455556666", "k1", "kms:Decrypt").shortest is not None
+
+
+def test_a_role_passed_to_a_service_is_said_with_the_service() -> None:
+    case, graph = _built(CASES_DIR / "pass_role_to_a_service_reaches_its_key.yaml")
+    answers = access(graph, key=case.key_arn("k1"), principal="deployer", action="kms:Decrypt")
+    assert "deployer: via Data (passed to lambda.amazonaws.com)" in render_access(graph, answers)
+    explained = render_paths(graph, paths(graph, "runner", "k1", "kms:Decrypt"))
+    assert "runner can pass Tasks" in explained
+    assert (
+        "to ecs-tasks.amazonaws.com, which runs code as it after ecs:RegisterTaskDefinition + ecs:RunTask"
+        in (explained)
+    )
+    step = answers[0].principals[0].path[0]
+    # the PassRole statement first: what a finding about the step points at
+    assert [r.sid for r in step.refs][:1] == ["PassData"]
+    assert {r.sid for r in step.refs} >= {"PassData", "Functions"}
+
+
+def test_a_boundary_without_its_document_is_noted_in_the_review() -> None:
+    _, graph = _built(CASES_DIR / "boundary_document_missing_still_a_boundary.yaml")
+    note = (
+        "the permissions boundary `arn:aws:iam::111122223333:policy/missing-boundary` of `listed` is attached"
+        " but its document is not in the input"
+    )
+    assert note in render_review(graph, [], "text")
+    assert note in render_review(graph, [], "markdown")
+    assert note in render_review(graph, [], "html")
+    assert note in render_access(graph, access(graph, key="k1", action="kms:Decrypt"))
+    assert note in render_access(graph, [], "markdown", principal="listed")
+    assert any(n.startswith(note) for n in json.loads(render_review(graph, [], "json"))["notes"])
+    # an account whose boundaries are all known says nothing of them
+    _, plain = _built(CASES_DIR / "pass_role_to_a_service_reaches_its_key.yaml")
+    assert "notes" not in render_review(plain, [], "text")
+    assert "notes" not in render_access(plain, access(plain, key="k1", action="kms:Decrypt"))
+    assert "notes" not in json.loads(render_review(plain, [], "json"))
 
 
 _PRINCIPALS = st.sampled_from(

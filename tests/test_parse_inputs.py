@@ -434,3 +434,28 @@ def test_a_snapshot_folder_is_one_input_even_inside_a_walk(
         ("p.json", InputKind.POLICY),
     ]
     assert result.findings == [problem]
+
+
+# get-key-policy output as YAML: the policy in a block or single-quoted scalar. `§` marks where the
+# public principal's value must be located; the policy is the same JSON in each style.
+_YAML_POLICIES = {
+    "literal_block": 'Policy: |\n  {"Statement": [\n    {"Principal": §"*"}\n  ]}\nPolicyName: default\n',
+    "literal_block_strip": 'Policy: |-\n    {"Statement": [{"Principal": §"*"}]}\nPolicyName: default\n',
+    "folded_block": 'Policy: >\n  {"Statement":\n  [{"Principal": §"*"}]}\nPolicyName: default\n',
+    "single_quoted": 'Policy: \'{"Statement": [{"Sid": "it\'\'s", "Principal": §"*"}]}\'\n',
+    "single_quoted_folded": 'Policy: \'{"Statement":\n  [{"Principal": §"*"}]}\'\n',
+}
+
+
+@pytest.mark.parametrize("style", sorted(_YAML_POLICIES))
+def test_yaml_embedded_policy_positions_are_exact(style: str) -> None:
+    marked = _YAML_POLICIES[style]
+    text = marked.replace("§", "")
+    before = marked[: marked.index("§")]
+    expected = (before.count("\n") + 1, len(before) - before.rfind("\n"))
+    result = parse_text(text, "p.yaml", kind=InputKind.GET_KEY_POLICY)
+    assert not [f for f in result.findings if f.span.pointer == "/Policy"]  # the embedded JSON is read
+    (policy,) = result.documents[0].policies
+    where = result.sources.locate(policy.statements[0].principal[0].span)  # type: ignore[index]
+    assert where is not None
+    assert (where.line, where.column) == expected

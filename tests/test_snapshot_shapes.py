@@ -68,7 +68,9 @@ CASES: dict[str, tuple[dict[str, str], tuple[str, ...], tuple[str, str, Severity
     "iam_missing": ({}, ("iam.json",), ("iam.json", "", Severity.MEDIUM, "missing from the snapshot")),
     "key_policy_missing": (
         {
-            f"{NEW_KEY}/describe-key.json": (SAMPLE / KEY / "describe-key.json").read_text(),
+            f"{NEW_KEY}/describe-key.json": (SAMPLE / KEY / "describe-key.json")
+            .read_text()
+            .replace(KEY.rsplit("/", 1)[1], NEW_KEY.rsplit("/", 1)[1]),
             f"{NEW_KEY}/grants.json": '{"Grants": []}',
         },
         (),

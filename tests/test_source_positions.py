@@ -149,14 +149,15 @@ def test_a_registered_locator_is_asked_and_its_ancestors_used() -> None:
 def test_json_embedded_in_a_non_json_string_points_at_the_whole_string() -> None:
     class Yaml:
         def locate(self, pointer: str) -> tuple[int, int, int, int] | None:
-            return {"": (1, 1, 2, 1), "/Policy": (1, 9, 1, 19)}.get(pointer)
+            return {"": (1, 1, 3, 1), "/Policy": (1, 9, 2, 6)}.get(pointer)
 
+    # a double-quoted YAML string folded over two lines: no character map, so the whole string
     sources = SourceSet()
-    sources.add("t.yaml", "Policy: '{\"a\": 1}'\n", Yaml())
+    sources.add("t.yaml", 'Policy: "{\\"a\\":\n  1}"\n', Yaml())
     sources.add_embedded("t.yaml", "/Policy", '{"a": 1}')
     where = sources.locate(Span(file="t.yaml", pointer="/Policy/a"))
     assert where is not None
-    assert (where.line, where.column, where.end_column) == (1, 9, 19)
+    assert (where.line, where.column, where.end_line, where.end_column) == (1, 9, 2, 6)
 
 
 def test_the_locator_scans_only_when_asked() -> None:

@@ -4,6 +4,9 @@ Intrinsic functions are resolved where the template alone decides the value: pse
 user told us (`--account`), parameter defaults, mappings, conditions over those, and `Fn::Sub` /
 `Fn::Join` of known parts. Everything else becomes `Unknown` with a readable expression, so that no
 matcher ever compares against `${AWS::AccountId}` as if it were literal text.
+
+A `Transform` (SAM `AWS::Serverless-2016-10-31`, macros) is not expanded: the template is read as
+written and a medium `input-error` at `Transform` says that what the transform creates was not checked.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from kmspolicy.model import (
     PolicyKind,
     Principal,
     Scalar,
+    Severity,
     Share,
     Span,
     Unknown,
@@ -78,6 +82,24 @@ _PSEUDO_PARAMETERS = frozenset(
         "URLSuffix",
     )
 )  # fmt: skip
+
+
+# How many values each condition function takes (CloudFormation rejects the template otherwise).
+_CONDITION_ARITY = {"Fn::Equals": (2, 2), "Fn::Not": (1, 1), "Fn::And": (2, 10), "Fn::Or": (2, 10)}
+
+
+def _getatt_shape(arg: object) -> bool:
+    """`[resource, attribute]` (the attribute may be a `Ref`), or the `"Resource.Attribute"` text."""
+    if isinstance(arg, str):
+        resource, _, attribute = arg.partition(".")
+        return bool(resource and attribute)
+    return (
+        isinstance(arg, list)
+        and len(arg) == 2
+        and isinstance(arg[0], str)
+        and bool(arg[0])
+        and (isinstance(arg[1], dict) or (isinstance(arg[1], str) and bool(arg[1])))
+    )
 
 
 def _expression(value: object) -> str:
@@ -304,6 +326,9 @@ class _Template:
             problem(f"unknown function `{name}`")
             return
         elif name == "Fn::GetAtt":
+            if not _getatt_shape(arg):
+                problem("`Fn::GetAtt` takes a resource name and an attribute name")
+                return
             target = arg[0] if isinstance(arg, list) and arg else arg
             logical = target.split(".", 1)[0] if isinstance(target, str) else None
             if logical is not None and not self.transformed and logical not in self.resources:
@@ -342,6 +367,11 @@ class _Template:
                 problem(f"`Fn::If` names condition `{arg[0]}`, which is not declared in `Conditions`")
         elif name == "Fn::FindInMap":
             self._check_find_in_map(arg, problem)
+        elif name in _CONDITION_ARITY:
+            low, high = _CONDITION_ARITY[name]
+            if not (isinstance(arg, list) and low <= len(arg) <= high):
+                count = str(low) if low == high else f"{low} to {high}"
+                problem(f"`{name}` takes a list of {count} {'value' if high == 1 else 'values'}")
         self._check(arg, inside, local)
 
     def _check_select(self, arg: object, problem: Callable[[str], None]) -> None:
@@ -1059,6 +1089,21 @@ def _section(template: dict[str, object], name: str, ctx: ReadContext) -> dict[s
     return {}
 
 
+def _transform(value: object, ctx: ReadContext) -> None:
+    """Transforms (SAM, macros) are not expanded: what they create is not in the text read, so the
+    analysis is incomplete; a finding (medium, like a truncated listing), not a note."""
+    names = value if isinstance(value, list) else [value]
+    shown = ", ".join(f"`{_expression(name)}`" for name in names)
+    ctx.report(
+        INPUT_ERROR,
+        f"the template declares `Transform` {shown}, which kmspolicy does not expand: the resources and "
+        "policies it creates (`AWS::Serverless::*` types, macro output) were not checked",
+        "/Transform",
+        severity=Severity.MEDIUM,
+        help="lint the processed template: `aws cloudformation get-template --template-stage Processed`",
+    )
+
+
 def read_cloudformation(obj: object, ctx: ReadContext) -> Document:
     """Read a parsed CloudFormation template (see the module docstring)."""
     if not isinstance(obj, dict):
@@ -1066,6 +1111,8 @@ def read_cloudformation(obj: object, ctx: ReadContext) -> Document:
         return Document.trusted(file=ctx.file, kind=InputKind.CLOUDFORMATION, notes=tuple(ctx.notes))
     if "Resources" not in obj:
         ctx.report(SYN_STRUCTURE, "the template has no `Resources` section", "")
+    if "Transform" in obj:
+        _transform(obj["Transform"], ctx)
     template = _Template(
         ctx=ctx,
         parameters=_section(obj, "Parameters", ctx),

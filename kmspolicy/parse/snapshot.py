@@ -20,6 +20,10 @@ A file the layout requires but the folder lacks is an `input-error` against the 
 severity error where the answer would be wrong (a key without `describe-key.json` or
 `key-policy.json`), medium where it is only incomplete (no `iam.json`, no `grants.json`). A file
 holding `null`, or a list field of another shape, is a `syn-structure` error: never read as empty.
+The same scale holds inside `iam.json`: a policy or group an entity names but the file lacks is medium, a
+permissions boundary it lacks is an error (the boundary could deny what the answer shows); a page with
+`IsTruncated`/`Marker` is medium. A key folder not named after its describe-key `KeyId` is an error.
+`account.json` takes only its three fields, and `account_id` must be 12 digits.
 
 Managed policies keep their ARN (`Policy.arn`, from `Policies[].Arn`, which is also the `PolicyArn`
 that entities attach): customer managed ones (`arn:aws:iam::<account>:policy/...`) are what
@@ -32,6 +36,7 @@ them in force. They are not in force, so they are not among the document's polic
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -61,6 +66,8 @@ from kmspolicy.parse.context import (
 from kmspolicy.parse.policy import read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import SourceSet, load_embedded_json, load_json_text, read_file_text
 
+_ACCOUNT_FIELDS = ("account_id", "org_id", "partition")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _KEY_FILES = ("describe-key.json", "key-policy.json", "grants.json", "rotation.json", "tags.json")
 _ORG_FILES = {"scps.json": PolicyKind.SCP, "rcps.json": PolicyKind.RCP}
 # GAAD lists: (list, entity type, name field, id field, inline policies field)
@@ -142,11 +149,26 @@ class _Snapshot:
         values = obj if isinstance(obj, dict) else {}
         if obj is not None and not isinstance(obj, dict):
             ctx.report(SYN_STRUCTURE, "`account.json` must be an object with `account_id`", "")
-        found = {name: values.get(name) for name in ("account_id", "org_id", "partition")}
+        for name in values:
+            if name not in _ACCOUNT_FIELDS:
+                ctx.report(
+                    SYN_STRUCTURE,
+                    f"unknown field `{name}` in `account.json`",
+                    pointer_join("", name),
+                    help="`account.json` holds `account_id`, `org_id` and `partition`",
+                )
+        found = {name: values.get(name) for name in _ACCOUNT_FIELDS}
         for name, value in found.items():
             if value is not None and not isinstance(value, str):
                 ctx.report(SYN_STRUCTURE, f"`{name}` must be a string", pointer_join("", name))
         account_id = found["account_id"] if isinstance(found["account_id"], str) else None
+        if account_id is not None and not _ACCOUNT_ID.fullmatch(account_id):
+            ctx.report(
+                SYN_STRUCTURE,
+                f"`account_id` `{account_id}` is not an AWS account ID (12 digits)",
+                "/account_id",
+            )
+            account_id = None
         if self.account and account_id and self.account != account_id:
             ctx.notes.append(
                 f"`--account {self.account}` differs from `{account_id}` in `account.json`; using the file"
@@ -192,6 +214,15 @@ class _Snapshot:
                 )
             self.done(ctx)
             return []
+        if obj.get("IsTruncated") is True or obj.get("Marker") is not None:
+            ctx.report(
+                INPUT_ERROR,
+                "the listing is truncated (`IsTruncated`/`Marker`): the users, groups, roles and policies "
+                "on later pages are not in this file and were not checked",
+                "/Marker" if "Marker" in obj else "/IsTruncated",
+                severity=Severity.MEDIUM,
+                help="fetch every page (the AWS CLI does unless `--max-items` or `--no-paginate` is given)",
+            )
         managed = self.managed_policies(obj, ctx)
         group_policies: dict[str, list[Policy]] = {}
         entities: list[IamEntity] = []
@@ -207,9 +238,11 @@ class _Snapshot:
                 groups = tuple(_strings(item, "GroupList", ctx, pointer))
                 if entity_type == "group":
                     group_policies[name] = list(policies)
-                for group in groups:
+                for position, group in enumerate(groups):
                     if group not in group_policies:
-                        ctx.notes.append(f"group `{group}` of user `{name}` is not in `iam.json`")
+                        at = pointer_join(pointer, "GroupList", position)
+                        what = f"group `{group}` of user `{name}`"
+                        _absent_policy(ctx, at, what, _INCOMPLETE.format("its policies"), Severity.MEDIUM)
                     policies.extend(p for p in group_policies.get(group, []) if p not in policies)
                 trust = None
                 if entity_type == "role" and "AssumeRolePolicyDocument" in item:
@@ -324,9 +357,9 @@ class _Snapshot:
                 continue
             policy = managed.get(arn)
             if policy is None:
-                ctx.notes.append(
-                    f"managed policy `{arn}` attached to `{holder}` is not in `iam.json`; not included"
-                )
+                at = pointer_join(pointer, "AttachedManagedPolicies", index, "PolicyArn")
+                what = f"managed policy `{arn}` attached to `{holder}`"
+                _absent_policy(ctx, at, what, _INCOMPLETE.format("its statements"), Severity.MEDIUM)
                 continue
             policies.append(policy)
             self.keep(policy)
@@ -340,7 +373,17 @@ class _Snapshot:
             return None
         policy = managed.get(arn)
         if policy is None:
-            ctx.notes.append(f"the permissions boundary `{arn}` of `{holder}` is not in `iam.json`")
+            at = pointer_join(pointer, "PermissionsBoundary", "PermissionsBoundaryArn")
+            what = f"the permissions boundary `{arn}` of `{holder}`"
+            _absent_policy(
+                ctx,
+                at,
+                what,
+                # incomplete, not unreadable: the review takes it to allow everything (access is never
+                # under-reported) and still counts it as a boundary for `NotPrincipal` (§2.2)
+                "its limits were not applied, so the access shown for this principal may be more than it has",
+                Severity.MEDIUM,
+            )
             return None
         return policy.model_copy(update={"kind": PolicyKind.BOUNDARY})
 
@@ -403,6 +446,13 @@ class _Snapshot:
             obj, ctx = self.load(describe)
             if isinstance(obj, dict) and "KeyMetadata" in obj:
                 key = read_key_metadata(obj["KeyMetadata"], ctx, "/KeyMetadata")
+                if key is not None and key_id not in (key.key_id, key.arn):
+                    ctx.report(
+                        INPUT_ERROR,
+                        f"key folder `{key_id}` holds the describe-key output of key `{key.key_id}`",
+                        "/KeyMetadata/KeyId",
+                        help="name each key folder after the `KeyId` of the key whose outputs it holds",
+                    )
             elif obj is not None:
                 ctx.report(
                     SYN_STRUCTURE, "`describe-key.json` must be the output of `aws kms describe-key`", ""
@@ -543,6 +593,23 @@ class _Snapshot:
                 continue
             if path not in self.expected and not _expected_extra(path):
                 self.unexpected(path)
+
+
+_INCOMPLETE = "{} were not applied, so the access analysis of this principal is incomplete"
+
+
+def _absent_policy(ctx: ReadContext, pointer: str, what: str, lost: str, severity: Severity) -> None:
+    """A policy (or group) an entity names but `iam.json` lacks (a filtered or partial GAAD call): its access
+    cannot be worked out, so it is a finding, not a note. As for missing files, the severity says how
+    wrong the answer gets: a lost attached policy only hides access (medium), a lost boundary shows
+    access the boundary may deny (error)."""
+    ctx.report(
+        INPUT_ERROR,
+        f"{what} is not in `iam.json`: {lost}",
+        pointer,
+        severity=severity,
+        help="take `iam.json` from one unfiltered, unpaginated `get-account-authorization-details` call",
+    )
 
 
 def _version_id(version: dict[str, object], position: int) -> str:

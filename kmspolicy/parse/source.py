@@ -324,6 +324,11 @@ class _Embedded:
             return
         inner = self.locator.text
         raw = outer[start:end]
+        if raw[:1] in ("'", "|", ">"):
+            self._map = _yaml_map(raw, start, inner)
+            if self._map is None:
+                self._whole = (start, end)
+            return
         if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
             self._whole = (start, end)
             return
@@ -366,6 +371,36 @@ class _Embedded:
             assert self._whole is not None
             return self._whole
         return first, last
+
+
+def _yaml_map(raw: str, start: int, inner: str) -> list[int] | None:
+    """Inner offsets to outer ones for a YAML single-quoted or block (`|`, `>`) scalar at `start`.
+
+    The value is the raw text less the quotes, the block header, the indentation and the second quote
+    of each `''`, with line breaks folded to spaces in some styles: so each character of the value is
+    the next equal character of the raw text, whitespace standing for whitespace. Anything else in the
+    way means the raw text was not understood: None, and positions fall back to the whole scalar.
+    """
+    i = raw.find("\n") + 1 if raw[0] in "|>" else 0  # past the block header line
+    if raw[0] in "|>" and i == 0:
+        return None
+    mapping: list[int] = []
+    n = len(raw)
+    for char in inner:
+        blank = char in " \t\n"
+        while i < n and raw[i] != char and not (blank and raw[i] in " \t\n"):
+            if raw[i] not in " \t\n'":
+                return None
+            i += 1
+        if i == n:
+            if not blank:
+                return None
+            mapping.append(start + n - 1)  # kept trailing line breaks
+            continue
+        mapping.append(start + i)
+        i += 1
+    mapping.append(start + min(i, n - 1))
+    return mapping
 
 
 class SourceSet:

@@ -464,8 +464,13 @@ class _Reader:
         arn = resource.get("arn")
         # partition, service, region, account of a well-formed ARN; a malformed one is kept but not split
         parts = arn.split(":")[1:5] if isinstance(arn, str) and arn.count(":") >= 5 else None
+        # Without the configuration, a policy known only after apply may be declared or merely computed
+        # (the default): it is an explicit unknown, `policy` None with `policy_declared`, which the
+        # default-policy rule and the rules that read the policy leave alone.
         declared = (
-            "policy" in resource.expressions if resource.expressions else resource.text("policy") is not None
+            "policy" in resource.expressions
+            if resource.expressions_pointer
+            else resource.text("policy") is not None or resource.unknown.get("policy") is True
         )
         policy = self.policy_attribute(resource, "policy", PolicyKind.KEY, resource.address)
         enabled = resource.values.get("enabled" if replica or external else "is_enabled")

@@ -141,7 +141,16 @@ class _Builder:
         finally:
             self.building.discard(id(node))
 
-    def _mapping(self, node: MappingNode, pointer: str, depth: int, via_alias: bool) -> dict[str, object]:
+    def _mapping(
+        self,
+        node: MappingNode,
+        pointer: str,
+        depth: int,
+        via_alias: bool,
+        overridden: frozenset[str] = frozenset(),
+    ) -> dict[str, object]:
+        """The mapping's values; keys in `overridden` (set by a mapping that merges this one) are left
+        out unbuilt, so that their positions do not replace those of the values that override them."""
         out: dict[str, object] = {}
         members: dict[str, list[tuple[Node, Node]]] = {}
         merged: list[MappingNode] = []
@@ -151,14 +160,14 @@ class _Builder:
                 continue
             key = str(_scalar(key_node)) if isinstance(key_node, ScalarNode) else str(key_node.value)
             members.setdefault(key, []).append((key_node, value_node))
-            out[key] = self.build(value_node, pointer_join(pointer, key), depth + 1, via_alias)
+            if key not in overridden:
+                out[key] = self.build(value_node, pointer_join(pointer, key), depth + 1, via_alias)
         for key, occurrences in members.items():
-            if len(occurrences) > 1:
+            if len(occurrences) > 1 and key not in overridden:
                 self._duplicate(key, occurrences, pointer_join(pointer, key))
-        # `<<: *defaults` fills in only the keys the mapping does not set itself.
+        # `<<: *defaults` fills in only the keys the mapping (or an earlier merged one) does not set.
         for source in merged:
-            for key, value in self._mapping(source, pointer, depth, True).items():
-                out.setdefault(key, value)
+            out.update(self._mapping(source, pointer, depth, True, overridden | frozenset(out)))
         return out
 
     def _duplicate(self, key: str, occurrences: list[tuple[Node, Node]], pointer: str) -> None:

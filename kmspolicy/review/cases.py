@@ -1,8 +1,8 @@
 """Hand-built account cases for the access graph, `tests/review_cases/<behaviour>.yaml`.
 
 A case is a small account written compactly (principals with their policies, trust policies, tags and
-boundaries; managed policies by name, attached to principals; keys with policy, grants, tags, aliases;
-SCPs and RCPs as (target, policy)) plus what the
+boundaries, or only a boundary's ARN where its document is missing; managed policies by name, attached
+to principals; keys with policy, grants, tags, aliases; SCPs and RCPs as (target, policy)) plus what the
 graph must answer: `expect` entries (this principal can perform this action on this key, by these
 kinds of steps, through these roles, justified by these statements or grants, made as `caller` where
 only one session of a role or an account's root user holds it) and `absent` entries (it cannot).
@@ -49,6 +49,8 @@ class PrincipalSpec(_Strict):
     policies: tuple[dict[str, Any], ...] = ()
     trust: dict[str, Any] | None = None
     boundary: dict[str, Any] | None = None
+    # a permissions boundary attached whose document is not in the input (`boundary` left out)
+    boundary_arn: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     groups: tuple[str, ...] = ()
     attached: tuple[str, ...] = ()  # names of the case's managed policies
@@ -165,6 +167,7 @@ class AccountCase(_Strict):
                     permission_boundary=policy(p.boundary, PolicyKind.BOUNDARY, f"{p.name}-boundary")
                     if p.boundary
                     else None,
+                    permission_boundary_arn=p.boundary_arn,
                     trust_policy=policy(p.trust, PolicyKind.TRUST, f"{p.name}-trust") if p.trust else None,
                 )
             )

@@ -14,6 +14,11 @@ Edges, all decided by `kmspolicy.evaluate` (never by reading a policy a second t
   (`trust_targets`). AWS refuses `AssumeRole` with root credentials: the owner's root user has no
   `assume` edges, and the graph calls as another account's root user only where a grant names the
   account (below);
+* `pass`     principal -> role: the principal can make a service run its code as the role (cat. #61
+  "assume/pass a role"): `iam:PassRole` on the role with `iam:PassedToService` the service, the role's
+  trust admitting the service, and the service's compute creatable or updatable by the principal
+  (`PASS_SERVICES`: Lambda, ECS tasks, EC2; other services are not followed), `via` the service;
+  questions walk it as they walk `assume` (`_Builder._passes`);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
   (`kms:CreateGrant` to itself or to a role it can become, with the constraint a
   `kms:GrantConstraintType` condition asks for; `kms:PutKeyPolicy` naming itself and its session,
@@ -121,12 +126,35 @@ IAM_WRITES = (
     *IAM_TAGS_USER,
 )
 KEY_TAG_WRITES = ("kms:TagResource", "kms:UntagResource")
+PASS_ROLE = "iam:PassRole"
+# What a principal must also be allowed to make a service run code as a role it passes (`_Builder._passes`):
+# service principal -> the stand-in resource of the service's compute, and the alternative sets of actions
+# on it, each set sufficient. Services not listed here are not followed: the graph has no `pass` edge to
+# them (a role passed to CloudFormation, Glue, SageMaker, ... is not reported yet).
+PASS_SERVICES: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
+    # a new function running as the role, or an existing function switched to it
+    "lambda.amazonaws.com": (
+        "arn:aws:lambda:{region}:{account}:function:kmspolicy-function",
+        (("lambda:CreateFunction",), ("lambda:UpdateFunctionConfiguration",)),
+    ),
+    # a task definition whose task role is the role, then a task of it
+    "ecs-tasks.amazonaws.com": (
+        "arn:aws:ecs:{region}:{account}:task-definition/kmspolicy-task",
+        (("ecs:RegisterTaskDefinition", "ecs:RunTask"),),
+    ),
+    # an instance launched with (or given) an instance profile holding the role; the input does not say
+    # which roles have an instance profile (the model keeps none), so every role is taken to have one
+    "ec2.amazonaws.com": (
+        "arn:aws:ec2:{region}:{account}:instance/kmspolicy-instance",
+        (("ec2:RunInstances",), ("ec2:AssociateIamInstanceProfile",)),
+    ),
+}
 ANY_PRINCIPAL_NAME = "kmspolicy-any-principal"
 SESSION_NAME = "kmspolicy-session"
 _WITNESS_LIMIT = 64
 
 NodeKind = Literal["user", "role", "root", "group", "external", "org", "any", "service", "key", "alias"]
-EdgeKind = Literal["access", "assume", "escalate", "member", "alias"]
+EdgeKind = Literal["access", "assume", "pass", "escalate", "member", "alias"]
 
 _SYNTH = Span(file="<kmspolicy>", pointer="")
 _ALLOW_ALL = Policy(
@@ -512,6 +540,7 @@ class _Builder:
         self.nodes()
         self._key_access(self.actions)
         self._trust()
+        self._passes()
         if escalation:
             self._escalations(self.actions)
         self._release()
@@ -555,7 +584,7 @@ class _Builder:
             subject = Subject(
                 principal=entity.arn,
                 identity_policies=entity.policies,
-                permission_boundary=entity.permission_boundary,
+                permission_boundary=boundary_of(entity),
                 scps=self.scps if entity.account == self.owner else None,
                 caller_tags=tuple(sorted(entity.tags.items())),
                 # the organisation is the owner's: another account's principal is in it only when the
@@ -1117,6 +1146,101 @@ class _Builder:
                 )
 
         self._access(callers, role_keys, (ASSUME,), add, role_targets)
+
+    def _passes(self) -> None:
+        """`pass` edges: a principal can make a service run as a role (cat. #61 "assume/pass a role"), for
+        the services of `PASS_SERVICES`, when all three hold, each decided by the evaluator:
+
+        * its identity policies allow `iam:PassRole` on the role with `iam:PassedToService` the service
+          principal (IAM roles have no resource policy: a stand-in delegating to the account lets identity
+          policies, boundary and SCPs decide, as for IAM writes);
+        * the role's trust policy lets the service assume it (the service's `assume` edge);
+        * it may create or update the service's compute that runs as the role (one set of the table's
+          actions, on a stand-in resource of the service in the account).
+
+        `refs` are the `iam:PassRole` decision's, then the trust decision's, then the compute actions'
+        (without the stand-in's); `reason` says the three; `via` the service principal, `method` the
+        compute actions. `conditions` are those the service's `assume` edge holds under: what the service
+        sends for the compute it runs (`aws:SourceAccount`, `aws:SourceArn`); a trust asking for another
+        account as `aws:SourceAccount` admits no compute of the principal's account, which is where the
+        principal creates it."""
+        trusted_by: dict[str, list[tuple[str, dict[str, object]]]] = defaultdict(list)
+        for service in PASS_SERVICES:
+            if service not in self.g:
+                continue
+            for _, role, data in self.g.out_edges(service, data=True):
+                if data["kind"] == "assume" and data["caller"] is None:
+                    trusted_by[service].append((role, data))
+        if not trusted_by:
+            return
+        passers = [a for a in self.actors.values() if a.kind in ("user", "role") and _covers(a, (PASS_ROLE,))]
+        region = next((k.region for k in self.keys.values() if k.region), "us-east-1")
+        stand_ins: dict[str, Target] = {}
+
+        def stand_in(arn: str, account: str) -> Target:
+            target = stand_ins.get(arn)
+            if target is None:
+                key = Key(arn=arn, key_id=arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1], account=account)
+                target = stand_ins[arn] = Target(key=key, key_policy=_delegate_all(account))
+            return target
+
+        for actor in passers:
+            account = actor.account or self.owner
+            for service, roles in sorted(trusted_by.items()):
+                pattern, alternatives = PASS_SERVICES[service]
+                compute = stand_in(pattern.format(region=region, account=account), account)
+                wanted = tuple(dict.fromkeys(a for group in alternatives for a in group))
+                decided = evaluate_grid([actor.subject], [compute], wanted, context=dict(actor.sent) or None)
+                runs = next(
+                    (g for g in alternatives if all(decided[(0, 0, a)].effect == "ALLOW" for a in g)), None
+                )
+                if runs is None:
+                    continue
+                # a role can be passed only to a service of its own account
+                candidates = [
+                    (r, d) for r, d in roles if r != actor.node and self.actors[r].account == account
+                ]
+                targets = [stand_in(r, self.actors[r].account or self.owner) for r, _ in candidates]
+                context: dict[str, str | tuple[str, ...]] = {
+                    **dict(actor.sent),
+                    "iam:PassedToService": service,
+                }
+                grid = evaluate_grid([actor.subject], targets, (PASS_ROLE,), context=context)
+                for index, (role, trust) in enumerate(candidates):
+                    decision = grid[(0, index, PASS_ROLE)]
+                    sent = dict(trust["conditions"])  # type: ignore[call-overload]
+                    source = {k.lower(): v for k, v in sent.items()}.get("aws:sourceaccount", account)
+                    if decision.effect != "ALLOW" or source != account:
+                        continue
+                    refs: list[StatementRef] = []
+                    for ref in (
+                        *decision.determining,
+                        *trust["refs"],  # type: ignore[misc]
+                        *(r for a in runs for r in decided[(0, 0, a)].determining),
+                    ):
+                        # the stand-in resource policy says nothing to the user
+                        synthetic = ref.span is not None and ref.span.file == _SYNTH.file
+                        if ref not in refs and not synthetic:
+                            refs.append(ref)
+                    actions = " and ".join(f"`{a}`" for a in runs)
+                    reason = (
+                        f"its identity-based policies allow `{PASS_ROLE}` on the role to `{service}` and"
+                        f" {actions}, and the role's trust policy lets `{service}` assume it"
+                    )
+                    self.g.add_edge(
+                        actor.node,
+                        role,
+                        key=f"pass {service}",
+                        kind="pass",
+                        action=PASS_ROLE,
+                        conditions=sent,
+                        caller=None,
+                        refs=tuple(refs),
+                        reason=reason,
+                        method=" + ".join(runs),
+                        via=service,
+                        external=actor.external,
+                    )
 
     # -- escalation
 
@@ -2003,6 +2127,38 @@ def org_levels(attachments: Sequence[object], owner: str) -> tuple[PolicyLevel, 
 
     order = sorted(by_target, key=rank)
     return tuple(PolicyLevel(name=t, policies=tuple(by_target[t])) for t in order)
+
+
+def boundary_of(entity: IamEntity) -> Policy | None:
+    """The permissions boundary the graph decides `entity` with. A boundary whose document is not in the
+    input (`permission_boundary_arn` without `permission_boundary`) still makes a `Deny` + `NotPrincipal`
+    statement apply to the entity whatever its list says (§2.2), so the entity keeps one; what it allows
+    is unknown, and it is taken to allow everything, so that the entity's identity-based access is not
+    under-reported (the review notes the missing document, `missing_boundaries`)."""
+    if entity.permission_boundary is not None or entity.permission_boundary_arn is None:
+        return entity.permission_boundary
+    return _unknown_boundary(entity.permission_boundary_arn)
+
+
+@lru_cache(maxsize=256)
+def _unknown_boundary(arn: str) -> Policy:
+    return _ALLOW_ALL.model_copy(
+        update={
+            "kind": PolicyKind.BOUNDARY,
+            "name": f"permissions boundary {arn} (document not in the input: taken to allow everything)",
+            "arn": arn,
+        }
+    )
+
+
+def missing_boundaries(account: Account) -> list[tuple[str, str]]:
+    """(principal ARN, boundary ARN) of the users and roles whose permissions boundary is attached but
+    whose document is not in the input."""
+    return [
+        (e.arn, e.permission_boundary_arn)
+        for e in account.principals
+        if e.permission_boundary_arn is not None and e.permission_boundary is None
+    ]
 
 
 def trust_targets(account: Account) -> dict[str, Target]:

@@ -1,9 +1,10 @@
 """The questions the access graph answers: who can do what with a key, and by which path.
 
 `access` lists, per key and action, every principal that can perform it directly or transitively
-(through roles it can assume, and escalations), with the shortest path, the conditions collected on
-the way, and whether the principal is outside the zone of trust. `paths` lists the shortest and every
-simple path from one principal to one key action, each step explained by the evaluator's decision.
+(through roles it can assume or pass to a service, and escalations), with the shortest path, the
+conditions collected on the way, and whether the principal is outside the zone of trust. `paths` lists
+the shortest and every simple path from one principal to one key action, each step explained by the
+evaluator's decision.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from kmspolicy.model import Account, ContextValue, Document, Frozen, StatementRe
 from kmspolicy.review.graph import AccessGraph, applicable, build_graph
 
 _FINAL = ("access", "escalate")
+# edges onto a role whose access the source then holds: assuming it, or passing it to a service that
+# runs the source's code as it (`via` the service principal)
+_BECOME = ("assume", "pass")
 _MAX_PATHS = 50
 
 
 class Step(Frozen):
-    """One edge of a path: `kind` is access, assume or escalate; `reason` and `refs` are the decision's.
+    """One edge of a path: `kind` is access, assume, pass or escalate; `reason` and `refs` are the
+    decision's. For `pass`, `via` is the service principal the role is passed to and `method` the actions
+    that make the service run as it.
 
     `caller` is set when the step holds only for one of the principals its source stands for, which the
     decision names one by one: a session of the role with that name (its session ARN), or the account's
@@ -100,8 +106,9 @@ def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
 
 
 def _assume_in(ag: AccessGraph, node: str) -> tuple[tuple[str, Step], ...]:
-    """The callers that can assume `node`, with their steps, by name: built once per node however many
-    questions walk it, and in an order that does not depend on the order the graph was built in."""
+    """The callers that can assume `node` or pass it to a service, with their steps, by name: built once
+    per node however many questions walk it, and in an order that does not depend on the order the graph
+    was built in (an `assume` step before a `pass` one)."""
     found = ag.steps.get((node, node, "assumed-by"))
     if isinstance(found, tuple):
         return found
@@ -109,9 +116,9 @@ def _assume_in(ag: AccessGraph, node: str) -> tuple[tuple[str, Step], ...]:
         (
             (source, _step(source, node, data))
             for source, _, data in ag.graph.in_edges(node, data=True)
-            if data["kind"] == "assume"
+            if data["kind"] in _BECOME
         ),
-        key=lambda pair: pair[0],
+        key=lambda pair: (pair[0], pair[1].kind != "assume", pair[1].via or ""),
     )
     found = tuple(callers)
     ag.steps[(node, node, "assumed-by")] = found
@@ -227,8 +234,11 @@ def paths(source: AccessGraph | Account | Document, principal: str, key: str, ac
 
     assume = nx.DiGraph()
     assume.add_node(start)
-    for u, v, data in ag.edges("assume"):
-        assume.add_edge(u, v, data=data)
+    # one hop per pair: an `assume` edge, else the first `pass` edge by service
+    for kind in _BECOME:
+        for u, v, data in sorted(ag.edges(kind), key=lambda e: (e[0], e[1], str(e[2].get("via")))):  # type: ignore[arg-type]
+            if not assume.has_edge(u, v):
+                assume.add_edge(u, v, data=data)
     found: list[tuple[Step, ...]] = []
     for end, lasts in sorted(finals_by_source.items()):
         if end == start:

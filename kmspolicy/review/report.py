@@ -16,7 +16,7 @@ from typing import Literal
 
 from kmspolicy.model import SEVERITY_RANK, ContextValue, Finding
 from kmspolicy.review.diff import Change, DiffResult, diff_json
-from kmspolicy.review.graph import ANY_PRINCIPAL_NAME, AccessGraph, applicable
+from kmspolicy.review.graph import ANY_PRINCIPAL_NAME, AccessGraph, applicable, missing_boundaries
 from kmspolicy.review.questions import KeyAccess, PathsAnswer, Reach, Step, access_json, who_can
 
 ReviewFormat = Literal["text", "json", "markdown", "html", "dot", "mermaid"]
@@ -48,8 +48,14 @@ def _as(step: Step) -> str:
     return f" as {step.caller}" if step.caller else ""
 
 
+def _hop(graph: AccessGraph, step: Step) -> str:
+    """A role on a path, with the service it is passed to where the step passes it."""
+    passed = f" (passed to {step.via})" if step.kind == "pass" else ""
+    return _label(graph, step.target) + passed
+
+
 def _how(graph: AccessGraph, reach: Reach) -> str:
-    hops = [_label(graph, s.target) for s in reach.path[:-1]]
+    hops = [_hop(graph, s) for s in reach.path[:-1]]
     last = reach.path[-1]
     how = ("directly" if not hops else "via " + " -> ".join(hops)) + _as(last)
     if last.kind == "escalate":
@@ -109,9 +115,20 @@ def render_access(
     principal: str | None = None,
 ) -> str:
     """The answers of `questions.access`; `principal` is the one asked about, if any (said when it reaches
-    nothing)."""
+    nothing). Text and Markdown end with the review's notes (`_notes`), if any."""
     if fmt == "json":
         return json.dumps(access_json(answers), indent=2)
+    notes = _notes(graph)
+    if not notes:
+        return _answers_text(graph, answers, fmt, principal)
+    said = [f"- {n}" for n in notes] if fmt == "markdown" else [f"  {n}" for n in notes]
+    head = ["### Notes", ""] if fmt == "markdown" else [f"notes: {len(notes)}"]
+    return _answers_text(graph, answers, fmt, principal) + "\n" + "\n".join([*head, *said]) + "\n"
+
+
+def _answers_text(
+    graph: AccessGraph, answers: Sequence[KeyAccess], fmt: AnswerFormat, principal: str | None
+) -> str:
     if not answers:
         # a principal that reaches nothing asked about (or an input without keys) still gets an answer
         if principal is None:
@@ -155,6 +172,7 @@ def _explain_step(graph: AccessGraph, step: Step) -> list[str]:
     verb = {
         "access": f"can {step.action} on",
         "assume": "can assume",
+        "pass": "can pass",
         "escalate": f"can obtain {step.action} on",
     }[step.kind]
     lines = [
@@ -163,6 +181,8 @@ def _explain_step(graph: AccessGraph, step: Step) -> list[str]:
     ]
     if step.kind == "escalate":
         lines.append(f"    by {step.method}: {step.via}")
+    elif step.kind == "pass":
+        lines.append(f"    to {step.via}, which runs code as it after {step.method}")
     lines.append(f"    because {step.reason}")
     for ref in step.refs:
         name = (
@@ -247,8 +267,10 @@ def _change_lines(change: Change, actions: Sequence[str]) -> list[str]:
     ]
     for index, step in enumerate(change.path, 1):
         how = f" by {step.method}: {step.via}" if step.kind == "escalate" else ""
+        if step.kind == "pass":
+            how = f" to {step.via}"
         action = step.action if one or index < len(change.path) else "these actions"
-        verb = "can assume" if step.kind == "assume" else f"{step.kind} {action} on"
+        verb = {"assume": "can assume", "pass": "can pass"}.get(step.kind, f"{step.kind} {action} on")
         lines.append(
             f"      {index}. {step.source}{_as(step)} {verb} {step.target}{_conditions(step.conditions)}{how}"
         )
@@ -288,8 +310,21 @@ def _review_json(graph: AccessGraph, findings: Sequence[Finding]) -> str:
         }
         for key, row in access_matrix(graph).items()
     ]
-    body = {"findings": _finding_rows(findings), "access": matrix}
+    body: dict[str, object] = {"findings": _finding_rows(findings), "access": matrix}
+    notes = _notes(graph)
+    if notes:
+        body["notes"] = notes
     return json.dumps(body, indent=2)
+
+
+def _notes(graph: AccessGraph) -> list[str]:
+    """What the review took for granted where the input is silent."""
+    return [
+        f"the permissions boundary `{boundary}` of `{_label(graph, principal)}` is attached but its document"
+        " is not in the input: the review takes it to allow everything (a `Deny` with `NotPrincipal` still"
+        " applies to the principal)"
+        for principal, boundary in missing_boundaries(graph.account)
+    ]
 
 
 def _review_text(graph: AccessGraph, findings: Sequence[Finding], *, markdown: bool) -> str:
@@ -305,6 +340,13 @@ def _review_text(graph: AccessGraph, findings: Sequence[Finding], *, markdown: b
         else:
             lines.append(f"  {row['severity']:<8} {row['id']} {row['where']}: {row['message']}")
     lines.append("")
+    notes = _notes(graph)
+    if notes:
+        lines.append("## Notes" if markdown else f"notes: {len(notes)}")
+        if markdown:
+            lines.append("")
+        lines += [f"- {n}" if markdown else f"  {n}" for n in notes]
+        lines.append("")
     for key, cells in access_matrix(graph).items():
         title = f"{_label(graph, key)} ({key})"
         lines.append(f"## {title}" if markdown else title)
@@ -356,6 +398,7 @@ def _edge_summary(graph: AccessGraph) -> list[tuple[str, str, str, str]]:
     style = {
         "access": "solid",
         "assume": "dashed",
+        "pass": "dashed",
         "escalate": "dotted",
         "member": "dotted",
         "alias": "dotted",
@@ -423,6 +466,11 @@ def _review_html(graph: AccessGraph, findings: Sequence[Finding]) -> str:
     parts.append("</table>")
     if not findings:
         parts.append('<p class="muted">no findings</p>')
+    notes = _notes(graph)
+    if notes:
+        parts.append("<h2>Notes</h2><ul>")
+        parts.extend(f"<li>{_esc(n)}</li>" for n in notes)
+        parts.append("</ul>")
     parts.append("<h2>Access matrix</h2>")
     parts.append(
         '<p class="legend muted"><span class="yes">&nbsp;direct&nbsp;</span>'
@@ -457,7 +505,12 @@ def _review_html(graph: AccessGraph, findings: Sequence[Finding]) -> str:
 
 
 _COL, _ROW, _BOX_W, _BOX_H = 340, 46, 200, 30
-_STROKE = {"access": ("#2b6cb0", ""), "assume": ("#4a5568", "6 4"), "escalate": ("#c53030", "3 3")}
+_STROKE = {
+    "access": ("#2b6cb0", ""),
+    "assume": ("#4a5568", "6 4"),
+    "pass": ("#4a5568", "6 4"),
+    "escalate": ("#c53030", "3 3"),
+}
 
 
 def _key_svg(graph: AccessGraph, key: str) -> str:
@@ -469,7 +522,9 @@ def _key_svg(graph: AccessGraph, key: str) -> str:
         for reach in who_can(graph, key, action).principals:
             for distance, step in enumerate(reversed(reach.path), 1):
                 steps.setdefault((step.source, step.target, step.kind), set()).add(
-                    step.action.split(":", 1)[-1] if step.kind != "assume" else "assume"
+                    {"assume": "assume", "pass": f"pass to {step.via}"}.get(
+                        step.kind, step.action.split(":", 1)[-1]
+                    )
                 )
                 depth[step.source] = min(depth.get(step.source, distance), distance)
     if len(depth) == 1:
