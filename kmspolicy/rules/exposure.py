@@ -178,6 +178,31 @@ def find_exposure(
     return None
 
 
+def refused_to(
+    arn: str, action: str, policy: Policy, denies: Iterable[StatementFacts], key: Key | None, trust: Trust
+) -> bool:
+    """Does a Deny of the policy refuse `action` to the principal `arn` (a role or user of another
+    account, or that account's root: then any of its principals) whatever else the caller sends? Only
+    Denies decided by who the caller is count, as in `find_exposure` (a matching Deny wins, §1.6)."""
+    from kmspolicy.evaluate import statement_matches
+
+    account = arn.split(":")[4]
+    caller = f"arn:aws:iam::{account}:role/{_PROBE_NAME}" if arn.endswith(":root") else arn
+    request = Request.trusted(
+        principal=_caller(caller),
+        action=action,
+        resource=key_arn(key, trust),
+        context=_identity_context(caller, account, None, (), None),
+    )
+    for deny in denies:
+        if action in deny.kms_actions and deny.condition_keys <= IDENTITY_KEYS:
+            alone = cut_policy(policy, (deny.statement,))
+            situation = Situation.trusted(key=key, key_policy=alone)
+            if statement_matches(deny.statement, alone, request, situation).matched:
+                return True
+    return False
+
+
 # ---------------------------------------------------------------------------------- attacker identity
 
 

@@ -8,7 +8,9 @@ untrusted account. `kms:CreateGrant` and `kms:RevokeGrant` that the statement's 
 resources (`"Bool": {"kms:GrantIsForAWSResource": "true"}`, the console default for external key users)
 are not administration: only an AWS service acting for the principal's own resources can call them.
 When the owner account is unknown, named principals are not judged (any of them may be in the owner
-account); `xacct-principal` (KMS013) lists them and asks for the owner.
+account); `xacct-principal` (KMS013) lists them and asks for the owner. Actions that a `Deny` of the same
+policy refuses to the named principal whatever else it sends (a Deny decided by who the caller is)
+are not counted: a matching Deny wins.
 
 ## Why it is risky
 Whoever administers a key controls it: an outsider with `kms:CreateGrant` can mint itself any
@@ -37,6 +39,7 @@ from collections.abc import Iterator
 
 from kmspolicy.model import Finding, PolicyKind, Severity
 from kmspolicy.rules.condition_keys import actions_carrying
+from kmspolicy.rules.exposure import refused_to
 from kmspolicy.rules.framework import PolicyRule, PolicyTarget
 from kmspolicy.rules.grant_authority import for_aws_resources_only
 from kmspolicy.rules.statements import StatementFacts, principal_account
@@ -69,9 +72,18 @@ def check(target: PolicyTarget) -> Iterator[Finding]:
         granted = facts.kms_actions & administration  # every entry's, not only the first one's
         if not granted:
             continue
-        who = _outsider(target, facts)
-        if who is None:
+        found = _outsider(target, facts)
+        if found is None:
             continue
+        who, arn = found
+        if arn is not None:
+            # a Deny of the same policy that refuses them to this principal wins (§1.6)
+            denies = [f for f in target.facts if f.deny]
+            granted = frozenset(
+                a for a in granted if not refused_to(arn, a, target.policy, denies, target.key, target.trust)
+            )
+            if not granted:
+                continue
         names = ", ".join(f"`{a}`" for a in sorted(granted)[:3]) + (" ..." if len(granted) > 3 else "")
         yield target.report(
             RULE,
@@ -93,15 +105,17 @@ def _administration(facts: StatementFacts) -> frozenset[str]:
     return ADMIN_ACTIONS
 
 
-def _outsider(target: PolicyTarget, facts: StatementFacts) -> str | None:
+def _outsider(target: PolicyTarget, facts: StatementFacts) -> tuple[str, str | None] | None:
+    """Who outside the zone of trust the statement names, and the named principal's ARN (None for `*`,
+    which the exposure probe has already weighed against the policy's Denies)."""
     if facts.wildcard_principals and target.exposure(facts) is not None:
-        return "principal `*` (any account)"
+        return "principal `*` (any account)", None
     if target.trust.owner is None:
         return None  # any named account may be the owner; KMS013 names them and asks for `--account`
     for principal, value in facts.principal_values("AWS"):
         account = principal_account(value)
         if account is not None and "*" not in account and not target.trust.trusts_account(account):
-            return f"external principal `{principal.raw}`"
+            return f"external principal `{principal.raw}`", value
     return None
 
 
