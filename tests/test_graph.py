@@ -84,6 +84,17 @@ def test_paths_explains_every_step_of_the_chain() -> None:
     assert answer.shortest[0].refs[0].layer == "trust"
 
 
+@pytest.mark.parametrize(
+    ("user", "action", "session"), [("alice", "kms:Decrypt", "alice"), ("bob", "kms:Encrypt", "bob")]
+)
+def test_paths_go_on_only_as_the_session_the_trust_forces(user: str, action: str, session: str) -> None:
+    _, graph = _built(CASES_DIR / "each_caller_reaches_only_its_own_named_session.yaml")
+    answer = paths(graph, user, "k1", action)
+    assert answer.paths, f"{user} has no path to {action}"
+    assert all(p[-1].caller == f"arn:aws:sts::111122223333:assumed-role/Ops/{session}" for p in answer.paths)
+    assert paths(graph, "bob", "k1", "kms:Decrypt").paths == ()
+
+
 def test_partner_access_is_cut_only_by_the_rcp() -> None:
     _, cut = _built(CASES_DIR / "partner_cut_by_rcp.yaml")
     _, open_ = _built(CASES_DIR / "partner_without_rcp.yaml")

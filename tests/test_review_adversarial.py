@@ -1,11 +1,11 @@
 """Independent hand-derived account cases for the access graph, `tests/review_cases/adversarial*/*.yaml`.
 
 Each case's answers were derived by hand from `../shared/reference/kms-authorization.md` (and README's
-account-review section), not from kmspolicy's output, by two testers (`adversarial`, `adversarial2`).
-`test_graph.py` globs only the top-level case folder, so this module runs these cases with the same loader
-and the same assertions, one parametrised test over both folders (ids `folder/stem`). Where kmspolicy
-disagrees with the reference, the case stays and is a strict expected failure naming the reason
-(`KNOWN_WRONG`).
+account-review section), not from kmspolicy's output, by three testers (`adversarial`,
+`adversarial2`, `adversarial3`). `test_graph.py` globs only the top-level case folder, so this module runs
+these cases with the same loader and the same assertions, one parametrised test over the three folders
+(ids `folder/stem`). Where kmspolicy disagrees with the reference, the case stays and is a strict expected
+failure naming the reason (`KNOWN_WRONG`).
 """
 
 from __future__ import annotations
@@ -29,37 +29,7 @@ CASES = sorted(
 )
 
 # `folder/stem` -> why kmspolicy's answer contradicts the reference (strict xfail: a fix turns the test red)
-KNOWN_WRONG: dict[str, str] = {
-    "adversarial3/trust_session_name_condition_reaches_named_session": (
-        "Ci may assume Deployer only with sts:RoleSessionName=release, yet the next step is made as "
-        "assumed-role/Deployer/other (Ci gets kms:Encrypt); the key policy names 'the exact role-"
-        "session ARN' (reference 1.3 (1), 2.2), and the session Ci creates is Deployer/release"
-    ),
-    "adversarial3/grant_to_one_session_needs_that_session_name": (
-        "dev may assume Ops only as session `routine` (trust sts:RoleSessionName condition) but the "
-        "grant step is made as assumed-role/Ops/break-glass; a grant's grantee 'assumed-role session'"
-        " (reference 1.5) is that one session, not every session a caller could make"
-    ),
-    "adversarial3/session_name_must_be_the_callers_username": (
-        "bob's session of Ops must be named `bob` (sts:RoleSessionName = ${aws:username}, reference "
-        "2.6) but the key step is made as assumed-role/Ops/alice; the key policy names only 'the "
-        "exact role-session ARN' (reference 1.3 (1)) of alice's session"
-    ),
-    "adversarial3/create_grant_any_value_operations_bundle": (
-        "CreateGrant allowed under ForAnyValue:StringEquals kms:GrantOperations [Decrypt]: kmspolicy "
-        "finds the self grant for Decrypt but not Encrypt/GenerateDataKey, yet `ForAnyValue:<op>` "
-        "holds when 'some r in R satisfies <op> against P' (reference 2.5), so a grant [Decrypt, "
-        "Encrypt, GenerateDataKey] is allowed and CreateGrant holders can grant 'any grant operation'"
-        " (reference 1.5)"
-    ),
-    "adversarial3/create_grant_constraint_type_on_asymmetric_key": (
-        "Signer may create grants only with kms:GrantConstraintType=EncryptionContextEquals; "
-        "kmspolicy gives it Sign on the SIGN_VERIFY key by a self grant 'constrained to the "
-        "encryption context it then sends', but grant constraints are for 'symmetric encryption keys "
-        "only' and '`CreateGrant` does not accept an encryption-context constraint for asymmetric or "
-        "HMAC keys' (reference 1.5)"
-    ),
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 
 def _built(path: Path, trusted: tuple[str, ...] = ()) -> tuple[AccountCase, AccessGraph]:

@@ -21,8 +21,9 @@ Edges, all decided by `kmspolicy.evaluate` (never by reading a policy a second t
   questions walk it as they walk `assume` (`_Builder._passes`);
 * `escalate` principal -> key: the principal can obtain `action` it does not hold yet, by `method`
   (`kms:CreateGrant` to itself or to a role it can become, with the constraint a
-  `kms:GrantConstraintType` condition asks for; `kms:PutKeyPolicy` naming itself and its session,
-  `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
+  `kms:GrantConstraintType` condition asks for (symmetric encryption keys only, §1.5), alone or bundled
+  with an operation a `kms:GrantOperations` condition names (`ForAnyValue:`, §2.5); `kms:PutKeyPolicy`
+  naming itself and its session, `iam:PutRolePolicy` and friends, or `iam:CreatePolicyVersion` or
   `iam:SetDefaultPolicyVersion` on a customer managed policy in force on itself, its groups or a role it
   can assume (the latter putting one of the policy's other versions in force), `kms:TagResource` /
   `kms:UntagResource` setting a key tag that an ABAC condition asks for, another value or none (which
@@ -41,7 +42,10 @@ on the edge, None otherwise): a session of a role that a `Principal`, `NotPrinci
 its session ARN (its name is the choice of whoever assumes the role), or the root user of an account that a
 grant names (`arn:aws:iam::<account>:root`: the evaluator reads such a grant as the root user's, §9 q2,
 so someone in that account holds it under every reading), or, for `*`, a principal of an account that a
-condition on the caller's account admits; escalations are searched for a node's own caller.
+condition on the caller's account admits; escalations are searched for a node's own caller. Every such
+principal that holds the action has an edge; questions follow an `assume` edge whose trust needed an
+`sts:RoleSessionName` only with the steps of that session or of the role's own caller
+(`questions._session_fits`).
 
 External accounts and `*` are hypothetical principals whose own account allows them everything, so
 only the key owner's side limits them; their access is `external` unless the account (or for the
@@ -1043,7 +1047,8 @@ class _Builder:
         emit: Callable[[int, str, Decision, dict[str, ContextValue], str | None], None],
     ) -> None:
         """`action` made as each of `callers` in turn, plain and with each witness context: the first
-        allowed is the edge."""
+        context allowed for each caller is an edge. Every allowed caller is kept, not only the first: who
+        reaches the node through a trust that forces the session name reaches only its own session's."""
         situation = self._situation_of(actor.subject, target)
         contexts = [{}, *self._witness_contexts(actor, target, action)]
         for caller in callers:
@@ -1051,7 +1056,7 @@ class _Builder:
                 decision = evaluate(situation, actor.request(action, rep, context, caller), trace=False)
                 if decision.effect == "ALLOW":
                     emit(s, action, decision, context, caller)
-                    return
+                    break
 
     def _situation_of(self, subject: Subject, target: Target) -> Situation:
         """One Situation object per (subject, target), so that the evaluator's caches are reused."""
@@ -1072,10 +1077,13 @@ class _Builder:
         caller: str | None,
     ) -> None:
         self.held[(actor.node, arn)].add(action)
+        key = f"access:{action}"
+        if caller is not None and self.g.has_edge(actor.node, arn, key):
+            key = f"{key}@{caller}"  # another named session that holds it (`_decide_callers`)
         self.g.add_edge(
             actor.node,
             arn,
-            key=f"access:{action}",
+            key=key,
             kind="access",
             action=action,
             conditions=context,
@@ -1131,7 +1139,8 @@ class _Builder:
             context: dict[str, ContextValue],
             caller: str | None,
         ) -> None:
-            if actor.node != arn:
+            # the first caller allowed is the edge (a role's own session before its named ones)
+            if actor.node != arn and not self.g.has_edge(actor.node, arn, "assume"):
                 self.g.add_edge(
                     actor.node,
                     arn,
@@ -1310,17 +1319,24 @@ class _Builder:
         situation = situation_of(actor.subject, target)
         bases = self._self_grant_contexts(actor, target)
         grantees = [actor, *self._pinned_grantees(actor, target)]
+        named = self._named_operations(actor, target)
         for action in actions:
             operation = action.split(":", 1)[1]
             if action in held or operation not in GRANT_OPERATIONS:
                 continue
             # a role it can become that holds the action already is no escalation
             chosen = [g for g in grantees if g is actor or action not in self.held.get((g.node, arn), ())]
-            for grantee, base in itertools.product(chosen, bases):
+            # the operation alone, then bundled with one that a `kms:GrantOperations` condition names: a
+            # `ForAnyValue:` condition holds when some operation of the grant matches (§2.5)
+            bundles = [
+                (operation,),
+                *((operation, n) for n in named if n != operation and applicable(target.key, f"kms:{n}")),
+            ]
+            for grantee, base, bundle in itertools.product(chosen, bases, bundles):
                 # a role is granted by its role ARN, which stands for all its sessions (§1.5 grantee)
                 context = {
                     **{k: v for k, v in base.items() if k.lower() not in _GRANT_REQUEST_KEYS},
-                    "kms:GrantOperations": (operation,),
+                    "kms:GrantOperations": bundle,
                     "kms:GranteePrincipal": grantee.principal_arn,
                 }
                 enabling = evaluate(situation, actor.request("kms:CreateGrant", arn, context), trace=False)
@@ -1328,6 +1344,21 @@ class _Builder:
                     actor, grantee, arn, action, enabling, context
                 ):
                     break
+
+    def _named_operations(self, actor: Actor, target: Target) -> tuple[str, ...]:
+        """The grant operations that a `kms:GrantOperations` condition deciding the actor's CreateGrant
+        names, in the order named."""
+        named = (
+            value
+            for policy in self._deciding(actor.subject, target)
+            if policy is not None
+            for compiled in compile_policy(policy).for_action("kms:CreateGrant")
+            for condition in compiled.statement.conditions
+            if condition.key_lower == "kms:grantoperations"
+            for value in condition.values
+            if isinstance(value, str) and value in GRANT_OPERATIONS
+        )
+        return tuple(dict.fromkeys(named))
 
     def _pinned_grantees(self, actor: Actor, target: Target) -> list[Actor]:
         """The roles `actor` can become that a `kms:GranteePrincipal` condition deciding its CreateGrant
@@ -1399,11 +1430,17 @@ class _Builder:
         encryption context the constraint asks for), recorded as the actor's escalation."""
         key = self.keys[arn]
         constraints, used = _grant_constraint(context)
+        symmetric = key.key_spec == "SYMMETRIC_DEFAULT" and key.key_usage == "ENCRYPT_DECRYPT"
+        if constraints is not None and not symmetric:
+            return False  # CreateGrant accepts no encryption-context constraint for other keys (§1.5)
+        if not _takes_context(action):
+            used = {}
+        operations = context["kms:GrantOperations"]
         grant = Grant(
             key_id=key.key_id,
             grant_id=f"kmspolicy-new-grant-{action.split(':')[1]}",
             grantee_principal=grantee.principal_arn,
-            operations=(action.split(":", 1)[1],),
+            operations=tuple(operations) if isinstance(operations, tuple | list) else (str(operations),),
             constraints=constraints,
             span=_SYNTH,
         )
@@ -1455,7 +1492,8 @@ class _Builder:
                 )
 
     def _held_decision(self, actor: Actor, arn: str, action: str) -> Decision:
-        """The decision of an access edge, as the graph holds it (one edge per caller, key and action)."""
+        """The decision of an access edge, as the graph holds it (the first caller's of the key and action;
+        other named sessions that hold it have edges of their own, `_add_access`)."""
         data = self.g.edges[actor.node, arn, f"access:{action}"]
         return Decision(effect="ALLOW", reason=str(data["reason"]), determining=data["refs"])
 
@@ -2043,7 +2081,17 @@ def _witnesses(
         and operation in g.operations
     ]
     only = {"kms:requestalias": [_alias_name(a) for a in aliases]}
-    return contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only, stand_in=stand_in)[1:]
+    found = contexts_from(conditions, relevant, limit=_WITNESS_LIMIT, only=only, stand_in=stand_in)[1:]
+    if _takes_context(action):
+        return found
+    # a request of an action that takes no encryption context (kms:Sign) cannot carry one
+    return [c for c in found if not any(k.lower().startswith("kms:encryptioncontext") for k in c)]
+
+
+def _takes_context(action: str) -> bool:
+    """Whether requests of `action` may carry an encryption context (the catalogue's condition keys)."""
+    info = catalog_action(action)
+    return info is None or any(k.startswith("kms:EncryptionContext") for k in info.condition_keys)
 
 
 def _has_variables(policy: Policy) -> bool:

@@ -94,15 +94,38 @@ def _reach(ag: AccessGraph, node: str, path: Sequence[Step]) -> Reach:
     )
 
 
-def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, Step]:
-    """Principal -> the best last step onto `key` for `action` (direct access before escalation)."""
-    found: dict[str, Step] = {}
+def _finals(ag: AccessGraph, key: str, action: str) -> dict[str, list[Step]]:
+    """Principal -> its last steps onto `key` for `action`, the best first (direct access before
+    escalation, its own caller before named ones), one per caller."""
+    found: dict[tuple[str, str | None], Step] = {}
     for source, _, data in ag.graph.in_edges(key, data=True):
         if data["kind"] in _FINAL and data["action"] == action:
-            current = found.get(source)
+            state = (source, data.get("caller"))
+            current = found.get(state)
             if current is None or (current.kind == "escalate" and data["kind"] == "access"):
-                found[source] = _step(source, key, data)
-    return found
+                found[state] = _step(source, key, data)
+    by_source: dict[str, list[Step]] = {}
+    for (source, _), step in found.items():
+        by_source.setdefault(source, []).append(step)
+    for steps in by_source.values():
+        if len(steps) > 1:
+            steps.sort(key=lambda s: (s.kind != "access", s.caller is not None, s.caller or ""))
+    return by_source
+
+
+def _session_fits(step: Step, then: Step) -> bool:
+    """Whether `then` can follow `step`: a trust that let its caller in only under a session name
+    (`sts:RoleSessionName` among the conditions its `assume` edge holds under, §2.2, §2.6) makes it that
+    session, so a step made as another named session of the role is not its to take. A step made as the
+    role's own caller holds for a session of any name (policies naming sessions one by one are decided
+    as those sessions, `caller`)."""
+    if step.kind != "assume" or then.caller is None or ":assumed-role/" not in then.caller:
+        return True
+    wanted = next((v for k, v in step.conditions.items() if k.lower() == "sts:rolesessionname"), None)
+    if wanted is None:
+        return True
+    names = wanted if isinstance(wanted, list | tuple) else (wanted,)
+    return then.caller.rsplit("/", 1)[-1] in {str(n) for n in names}
 
 
 def _assume_in(ag: AccessGraph, node: str) -> tuple[tuple[str, Step], ...]:
@@ -137,16 +160,29 @@ def who_can(
     An action the graph was built without is decided first (`AccessGraph.analysed`)."""
     action = ag.analysed(action)
     finals = _finals(ag, key, action)
-    paths: dict[str, list[Step]] = {node: [step] for node, step in finals.items()}
-    queue = deque(sorted(finals, key=lambda n: (finals[n].kind != "access", n)))
+    # one path per node and caller of its first step, the shortest first (breadth-first): which of a
+    # node's paths a caller assuming it may continue with depends on the session it makes (`_session_fits`)
+    paths: dict[str, list[Step]] = {}
+    seen: set[str | tuple[str, str]] = set()  # a node, or a node and a named caller
+    queue: deque[tuple[str, list[Step]]] = deque()
+    for node in sorted(finals, key=lambda n: (finals[n][0].kind != "access", n)):
+        paths[node] = [finals[node][0]]
+        for step in finals[node]:
+            seen.add(node if step.caller is None else (node, step.caller))
+            queue.append((node, [step]))
     while queue:
-        node = queue.popleft()
+        node, rest = queue.popleft()
         if through is not None and not through(node):
             continue
+        head = rest[0]
+        free = head.caller is None
         for source, step in _assume_in(ag, node):
-            if source not in paths:
-                paths[source] = [step, *paths[node]]
-                queue.append(source)
+            state = source if step.caller is None else (source, step.caller)
+            if state not in seen and (free or _session_fits(step, head)):
+                seen.add(state)
+                path = [step, *rest]
+                paths.setdefault(source, path)
+                queue.append((source, path))
     reaches = tuple(_reach(ag, node, path) for node, path in sorted(paths.items()))
     return KeyAccess.trusted(key=key, action=action, principals=reaches)
 
@@ -250,7 +286,10 @@ def paths(source: AccessGraph | Account | Document, principal: str, key: str, ac
         for chain in chains:
             hops = [_step(a, b, assume.edges[a, b]["data"]) for a, b in itertools.pairwise(chain)]
             for last in lasts:
-                found.append((*hops, last))
+                path = (*hops, last)
+                if not all(_session_fits(a, b) for a, b in itertools.pairwise(path)):
+                    continue
+                found.append(path)
                 if len(found) >= _MAX_PATHS:
                     break
     found.sort(key=lambda p: (len(p), p[-1].kind != "access"))
