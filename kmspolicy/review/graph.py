@@ -1345,34 +1345,27 @@ class _Builder:
                 ):
                     break
 
+    def _create_grant_values(self, actor: Actor, target: Target, key: str) -> Iterator[str]:
+        """The values that conditions on `key` (lower case) name in the statements that can decide the
+        actor's CreateGrant on the target, in the order written."""
+        for policy in self._deciding(actor.subject, target):
+            if policy is None:
+                continue
+            for compiled in compile_policy(policy).for_action("kms:CreateGrant"):
+                for condition in compiled.statement.conditions:
+                    if condition.key_lower == key:
+                        yield from (v for v in condition.values if isinstance(v, str))
+
     def _named_operations(self, actor: Actor, target: Target) -> tuple[str, ...]:
         """The grant operations that a `kms:GrantOperations` condition deciding the actor's CreateGrant
         names, in the order named."""
-        named = (
-            value
-            for policy in self._deciding(actor.subject, target)
-            if policy is not None
-            for compiled in compile_policy(policy).for_action("kms:CreateGrant")
-            for condition in compiled.statement.conditions
-            if condition.key_lower == "kms:grantoperations"
-            for value in condition.values
-            if isinstance(value, str) and value in GRANT_OPERATIONS
-        )
-        return tuple(dict.fromkeys(named))
+        named = self._create_grant_values(actor, target, "kms:grantoperations")
+        return tuple(dict.fromkeys(v for v in named if v in GRANT_OPERATIONS))
 
     def _pinned_grantees(self, actor: Actor, target: Target) -> list[Actor]:
         """The roles `actor` can become that a `kms:GranteePrincipal` condition deciding its CreateGrant
         names (pattern or not): elsewhere a grant to itself is allowed exactly when one to them is."""
-        patterns = [
-            ArnGlob(value)
-            for policy in self._deciding(actor.subject, target)
-            if policy is not None
-            for compiled in compile_policy(policy).for_action("kms:CreateGrant")
-            for condition in compiled.statement.conditions
-            if condition.key_lower == "kms:granteeprincipal"
-            for value in condition.values
-            if isinstance(value, str)
-        ]
+        patterns = [ArnGlob(v) for v in self._create_grant_values(actor, target, "kms:granteeprincipal")]
         if not patterns:
             return []
         return [r for r in self._becomes(actor) if any(p.match(r.principal_arn) for p in patterns)]
