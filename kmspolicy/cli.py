@@ -160,7 +160,7 @@ def lint(
     from kmspolicy import config as configs
     from kmspolicy.lint import lint as run_rules
     from kmspolicy.parse import parse_paths
-    from kmspolicy.parse.context import INPUT_ERROR_RULES
+    from kmspolicy.parse.context import input_errors
     from kmspolicy.report.findings import render
     from kmspolicy.rules import all_rules
 
@@ -220,8 +220,8 @@ def lint(
     if output:
         typer.echo(output, color=colored)
     # Only unreadable input exits 2; softer remarks of the reader count like any finding.
-    input_errors = any(f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR for f in findings)
-    raise typer.Exit(configs.exit_code(findings, settings.fail_on, input_errors=input_errors))
+    unusable = bool(input_errors(findings))
+    raise typer.Exit(configs.exit_code(findings, settings.fail_on, input_errors=unusable))
 
 
 def _progress() -> bool:
@@ -468,7 +468,7 @@ def run_tests(
 def _print_problems(problems: list[Finding], sources: SourceSet) -> bool:
     """Print a scenario file's findings as `file:line:col: message` on stderr, the ones that leave its
     scenarios standing as warnings; True when one makes the file unusable (exit 2)."""
-    from kmspolicy.scenario import input_errors
+    from kmspolicy.parse.context import input_errors
 
     errors = input_errors(problems)
     for problem in problems:
@@ -565,24 +565,23 @@ def _review_account(
     having printed the problems on stderr and, with `json_errors`, as a JSON document on stdout (a
     pipeline reading JSON must get JSON)."""
     from kmspolicy.parse import parse_paths
-    from kmspolicy.parse.context import INPUT_ERROR_RULES
+    from kmspolicy.parse.context import INPUT_ERROR_RULES, input_errors
     from kmspolicy.review import merged_account
 
     _check_account(account)
     parsed = parse_paths(paths, kind=kind, account=account)
     problems = [f for f in parsed.findings if f.rule in INPUT_ERROR_RULES]
-    errors = [f for f in problems if f.severity is Severity.ERROR]
-    # the others (a truncated listing, a policy missing from iam.json, an unexpanded Transform) make
-    # the answer incomplete, not wrong: said on stderr as warnings, and the review goes on
-    _print_problems(problems, parsed.sources)
-    if errors:
+    # the input errors stop the review; the others (a truncated listing, a policy missing from iam.json,
+    # an unexpanded Transform) make the answer incomplete, not wrong: warnings, and the review goes on
+    if _print_problems(problems, parsed.sources):
         if json_errors:
-            located = [(e, parsed.sources.locate(e.span)) for e in errors]
-            shown = [
-                {"file": e.span.file, "line": at.line if at else 1, "column": at.column if at else 1}
-                | {"message": e.message}
-                for e, at in located
-            ]
+            shown = []
+            for error in input_errors(problems):
+                at = parsed.sources.locate(error.span)
+                line, column = (at.line, at.column) if at else (1, 1)
+                shown.append(
+                    {"file": error.span.file, "line": line, "column": column, "message": error.message}
+                )
             typer.echo(json.dumps({"errors": shown}, indent=2))
         _fail("cannot review: the input could not be read")
     if not parsed.documents:

@@ -49,17 +49,7 @@ class Frozen(BaseModel):
         per node was a third of the parser's memory, and pydantic never changes it in place on a
         frozen model (`model_copy` copies it first).
         """
-        plan = _TRUSTED_PLANS.get(cls)
-        if plan is None:
-            plan = _TRUSTED_PLANS[cls] = (
-                {
-                    name: (info.default_factory() if info.default_factory is not None else info.default)  # type: ignore[call-arg]
-                    for name, info in cls.model_fields.items()
-                    if not info.is_required()
-                },
-                {},
-            )
-        defaults, shapes = plan
+        defaults, shapes = _plan(cls)
         keys = tuple(fields)
         shape = shapes.get(keys)
         if shape is None:
@@ -67,6 +57,25 @@ class Frozen(BaseModel):
             shape = shapes[keys] = (set(keys), tuple({**defaults, **fields}) == keys)
         fields_set, complete = shape
         return trusted_node(cls, fields if complete else {**defaults, **fields}, fields_set)
+
+    @classmethod
+    def trusted_defaults(cls) -> dict[str, Any]:
+        """The values `trusted()` gives the fields it is not given (one dict per class: never change it)."""
+        return _plan(cls)[0]
+
+
+def _plan(cls: type[Frozen]) -> tuple[dict[str, Any], dict[tuple[str, ...], tuple[set[str], bool]]]:
+    plan = _TRUSTED_PLANS.get(cls)
+    if plan is None:
+        plan = _TRUSTED_PLANS[cls] = (
+            {
+                name: (info.default_factory() if info.default_factory is not None else info.default)  # type: ignore[call-arg]
+                for name, info in cls.model_fields.items()
+                if not info.is_required()
+            },
+            {},
+        )
+    return plan
 
 
 def trusted_node(cls: type[M], fields: dict[str, Any], fields_set: set[str]) -> M:

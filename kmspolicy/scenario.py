@@ -50,13 +50,12 @@ from kmspolicy.model import (
     PolicyKind,
     PolicyLevel,
     Request,
-    Severity,
     Situation,
     Span,
     StatementRef,
 )
 from kmspolicy.parse import STDIN, STDIN_NAME
-from kmspolicy.parse.context import INPUT_ERROR_RULES, SYN_STRUCTURE, ReadContext, pointer_join
+from kmspolicy.parse.context import SYN_STRUCTURE, ReadContext, pointer_join
 from kmspolicy.parse.policy import read_grant, read_key_metadata, read_policy
 from kmspolicy.parse.source import SourceSet, decode_bytes, load_json_text, read_file_text
 from kmspolicy.parse.yamlload import load_yaml
@@ -449,8 +448,8 @@ def _first_error(error: ValueError) -> str:
 def load_scenarios(path: Path, sources: SourceSet) -> tuple[list[Scenario], list[Finding]]:
     """Read one scenario file; findings carry their resolved location.
 
-    Every scenario that could be read is returned, whatever the findings: `input_errors` picks those that
-    make the file unusable.
+    Every scenario that could be read is returned, whatever the findings:
+    `kmspolicy.parse.context.input_errors` picks those that make the file unusable.
     """
     stdin = str(path) == STDIN
     ctx = ReadContext(file=STDIN_NAME if stdin else str(path), sources=sources)
@@ -468,17 +467,6 @@ def load_scenarios(path: Path, sources: SourceSet) -> tuple[list[Scenario], list
             scenarios = _Reader(ctx).scenarios(document, path.stem)
     findings = [f.model_copy(update={"location": sources.locate(f.span)}) for f in ctx.findings]
     return scenarios, findings
-
-
-def input_errors(findings: list[Finding]) -> list[Finding]:
-    """The findings that make a scenario file unusable: text that could not be read as a scenario (input
-    errors of severity ERROR, the ones that make `kmspolicy lint` exit 2).
-
-    The reader's softer remarks leave the scenarios standing: a key-policy statement without `Resource` or
-    `Action` is accepted by AWS and has no effect (reference §2.1), and a policy AWS would reject (an unknown
-    condition operator) is still decided the way the reference says such a statement behaves.
-    """
-    return [f for f in findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
 
 
 # --------------------------------------------------------------------------- checking a decision

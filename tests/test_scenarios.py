@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from kmspolicy.evaluate import evaluate
+from kmspolicy.parse.context import input_errors
 from kmspolicy.parse.source import SourceSet
-from kmspolicy.scenario import Scenario, check, input_errors, load_scenarios
+from kmspolicy.scenario import Scenario, check, load_scenarios
 from tests.known_gaps import DIFFERENTIAL, EVALUATOR, SIMULATOR_AUTHORIZE, SIMULATOR_REPLAY, scenario_cases
 
 SCENARIOS = Path(__file__).parent / "scenarios"

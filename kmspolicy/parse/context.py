@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,13 @@ INPUT_UNEXPECTED_FILE = ("KMS097", "input-unexpected-file")
 COND_UNKNOWN_OPERATOR = ("KMS056", "cond-unknown-operator")
 
 INPUT_ERROR_RULES = frozenset({INPUT_ERROR[1], SYN_STRUCTURE[1]})
+
+
+def input_errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that make an input unusable (exit 2): input-error rules at severity ERROR. The
+    softer ones (a truncated listing, a key-policy statement without `Resource`, which AWS accepts and
+    which has no effect, §2.1) leave what was read standing."""
+    return [f for f in findings if f.rule in INPUT_ERROR_RULES and f.severity is Severity.ERROR]
 
 
 @dataclass

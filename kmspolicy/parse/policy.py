@@ -60,8 +60,6 @@ from kmspolicy.parse.context import (
     pointer_join,
 )
 
-# Bound once: looking a method up on a model class goes through pydantic's metaclass, per node.
-
 _POLICY_ELEMENTS = ("Version", "Id", "Statement")
 _POLICY_ELEMENT_SET = frozenset(_POLICY_ELEMENTS)
 _STATEMENT_ELEMENTS = (
@@ -360,9 +358,7 @@ def _read_statement(raw: object, reading: _PolicyReading, pointer: str, index: i
     return trusted_node(Statement, fields, fields_set)
 
 
-_STATEMENT_DEFAULTS = {
-    name: info.default for name, info in Statement.model_fields.items() if not info.is_required()
-}
+_STATEMENT_DEFAULTS = Statement.trusted_defaults()
 
 
 def _check_elements(
