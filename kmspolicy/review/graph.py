@@ -1080,11 +1080,25 @@ class _Builder:
         key = f"access:{action}"
         if caller is not None and self.g.has_edge(actor.node, arn, key):
             key = f"{key}@{caller}"  # another named session that holds it (`_decide_callers`)
+        self._add_decided(actor, arn, key, "access", action, decision, context, caller)
+
+    def _add_decided(
+        self,
+        actor: Actor,
+        target: str,
+        key: str,
+        kind: str,
+        action: str,
+        decision: Decision,
+        context: dict[str, ContextValue],
+        caller: str | None,
+    ) -> None:
+        """An edge the evaluator allowed, with what it was allowed under and the statements that did."""
         self.g.add_edge(
             actor.node,
-            arn,
+            target,
             key=key,
-            kind="access",
+            kind=kind,
             action=action,
             conditions=context,
             caller=caller,
@@ -1141,18 +1155,7 @@ class _Builder:
         ) -> None:
             # the first caller allowed is the edge (a role's own session before its named ones)
             if actor.node != arn and not self.g.has_edge(actor.node, arn, "assume"):
-                self.g.add_edge(
-                    actor.node,
-                    arn,
-                    key="assume",
-                    kind="assume",
-                    action=action,
-                    conditions=context,
-                    caller=caller,
-                    refs=decision.determining,
-                    reason=decision.reason,
-                    external=actor.external,
-                )
+                self._add_decided(actor, arn, "assume", "assume", action, decision, context, caller)
 
         self._access(callers, role_keys, (ASSUME,), add, role_targets)
 
